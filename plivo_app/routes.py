@@ -1,0 +1,27 @@
+"""The Plivo endpoint: status callbacks and inbound messages arrive at /delivery.
+
+Plivo retries a callback that is not answered 2xx within 8 seconds, at +60 s, +120 s and +240 s
+(Delivery Alerts FAQ, seed 001), so the handler answers as soon as the report is committed.
+"""
+
+from flask import Blueprint, Response, current_app, request
+
+from plivo_app import signature
+from plivo_app.fields import parse
+from shared.app import accept, refuse, signed_url
+from shared.webhook import read_fields
+
+blueprint = Blueprint("plivo", __name__)
+
+
+@blueprint.route("/delivery", methods=["GET", "POST"])
+def delivery():
+    fields = read_fields(request)
+    auth_token = current_app.config["PLIVO_AUTH_TOKEN"]
+    if auth_token:
+        url = signed_url()
+        reason = signature.check(request.method, url, request.headers, fields, auth_token)
+        if reason:
+            raise refuse(reason, url)
+    accept(parse(fields))
+    return Response("Delivery status reported", mimetype="text/plain")

@@ -1,0 +1,62 @@
+"""A delivery report in the providers' common shape, ready to interpret, log and store."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+
+from shared.status import Interpretation, interpret
+
+# What a report is, in the words the log line uses.
+KINDS = ("DLR", "inbound", "send")
+
+
+def utcnow() -> datetime:
+    """Naive UTC: the one time zone the store keeps (SQLite has no time zones)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True, eq=False)
+class Report:
+    provider: str  # plivo | vonage
+    kind: str  # one of KINDS
+    message_id: str
+    status: str  # the provider's own word, kept verbatim
+    fields: dict[str, str]  # everything the provider sent, known or not
+    direction: str = "outbound"
+    error_code: str | None = None
+    from_number: str | None = None
+    to_number: str | None = None
+    text: str | None = None
+    group_id: str | None = None  # multipart: the id that ties the parts together
+    part_info: str | None = None
+    client_ref: str | None = None
+    sequence: int | None = None  # Plivo orders the callbacks of one message with it
+    occurred_at: datetime | None = None  # when the provider says this status happened
+    sent_at: datetime | None = None  # when the provider says the message was sent
+    received_at: datetime = field(default_factory=utcnow)
+    # Fields that differ between two deliveries of the same report (Vonage's signing
+    # timestamp and nonce), left out of the duplicate check.
+    volatile_fields: frozenset[str] = frozenset()
+    dedupe_key_override: str | None = None
+
+    @cached_property
+    def interpretation(self) -> Interpretation:
+        return interpret(self.provider, self.status, self.error_code, self.to_number)
+
+    @cached_property
+    def raw_json(self) -> str:
+        return json.dumps(self.fields, sort_keys=True, ensure_ascii=False)
+
+    @cached_property
+    def dedupe_key(self) -> str:
+        """Same key for a provider's retry of this report, a different one for any other."""
+        if self.dedupe_key_override:
+            return self.dedupe_key_override
+        if self.volatile_fields:
+            stable = {k: v for k, v in self.fields.items() if k not in self.volatile_fields}
+            text = json.dumps(stable, sort_keys=True, ensure_ascii=False)
+        else:
+            text = self.raw_json
+        return hashlib.sha256(f"{self.kind}\n{text}".encode()).hexdigest()

@@ -1,0 +1,43 @@
+"""What both send scripts share: recording the send call, and ending with one clear line."""
+
+import sys
+
+from shared.config import database_url
+from shared.report import Report, utcnow
+from shared.store import StorageUnavailable, Store
+
+
+def record_sent(provider: str, message_ids: list[str], responses: list[dict], from_number: str,
+                to_number: str, text: str, client_ref: str | None = None) -> None:
+    """Store each message (every part id) as queued, so receipts find their message.
+
+    Several part ids make one multipart message grouped under the first id. A receipt that
+    arrived before this runs has already created the message; the upsert only fills in what
+    it lacked (never moves it back to queued).
+    """
+    store = Store(database_url())
+    now = utcnow()
+    group_id = message_ids[0] if len(message_ids) > 1 else None
+    for index, (message_id, response) in enumerate(zip(message_ids, responses, strict=True)):
+        part_info = f"{index + 1} of {len(message_ids)}" if group_id else None
+        store.save(Report(
+            provider=provider, kind="send", message_id=message_id, status="queued",
+            fields=response, from_number=from_number, to_number=to_number, text=text,
+            group_id=group_id, part_info=part_info, client_ref=client_ref, sent_at=now,
+            occurred_at=now, received_at=now, dedupe_key_override=f"send:{message_id}",
+        ))
+
+
+def record_or_warn(*args, **kwargs) -> None:
+    """The SMS is already sent: a storage failure must not look like a failed send."""
+    try:
+        record_sent(*args, **kwargs)
+    except StorageUnavailable as err:
+        print(f"warning: sent, but not recorded locally ({err}); its receipts will still be "
+              "stored when they arrive", file=sys.stderr)
+
+
+def fail(line: str, status: int = 1) -> int:
+    """One line, even when the provider's words come as indented JSON; never a traceback."""
+    print(" ".join(line.split()), file=sys.stderr)
+    return status

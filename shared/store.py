@@ -1,0 +1,261 @@
+"""Storage on SQLAlchemy Core: one row per message, one row per distinct report.
+
+Storing a report is one transaction of two statements:
+1. insert the event, doing nothing if its dedupe key is already there (a provider retry);
+2. upsert the message: create it if unknown, otherwise take the report's state only when it
+   does not move the message backwards (see `_applies`).
+Both statements are built once and run with bound parameters, so SQLAlchemy's compiled cache
+does the rest. SQLite (the default) and PostgreSQL share the code; only the upsert construct is
+dialect-specific.
+"""
+
+import logging
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    case,
+    create_engine,
+    event,
+    func,
+    not_,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from shared.report import Report, utcnow
+from shared.states import STATES
+
+log = logging.getLogger(__name__)
+
+metadata = MetaData()
+
+messages = Table(
+    "messages", metadata,
+    Column("provider", String, primary_key=True),
+    Column("message_id", String, primary_key=True),
+    Column("direction", String, nullable=False),
+    Column("from_number", String),
+    Column("to_number", String),
+    Column("text", Text),
+    Column("status", String, nullable=False),  # the provider's word for the effective state
+    Column("state", String, nullable=False),
+    Column("rank", SmallInteger, nullable=False),
+    Column("final", Boolean, nullable=False),
+    Column("outcome", String, nullable=False),
+    Column("error_code", String),
+    Column("sequence", Integer),
+    Column("group_id", String),
+    Column("part_info", String),
+    Column("client_ref", String),
+    Column("sent_at", DateTime),  # when the provider says it was sent; alerts place it by this
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_messages_time", "direction", "sent_at"),
+    Index("ix_messages_group", "provider", "group_id"),
+    Index("ix_messages_updated", "updated_at"),
+)
+
+events = Table(
+    "events", metadata,
+    # BIGINT on PostgreSQL; SQLite only auto-increments a column declared INTEGER.
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("provider", String, nullable=False),
+    Column("message_id", String, nullable=False),
+    Column("dedupe_key", String, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("state", String, nullable=False),
+    Column("error_code", String),
+    Column("sequence", Integer),
+    Column("occurred_at", DateTime),
+    Column("received_at", DateTime, nullable=False),
+    Column("raw", Text, nullable=False),  # every field the provider sent, as JSON, verbatim
+    UniqueConstraint("provider", "dedupe_key", name="uq_events_dedupe"),
+    Index("ix_events_message", "provider", "message_id"),
+)
+
+
+class StorageUnavailable(Exception):
+    """The database did not answer; the caller answers 503 so the provider retries."""
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    # WAL lets readers and the writer run side by side; synchronous=NORMAL in WAL mode still
+    # survives a killed process (only an OS crash can lose the last commits); the busy
+    # timeout makes concurrent writers (several gunicorn workers) wait instead of failing.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _insert_for(engine: Engine):
+    return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[engine.dialect.name]
+
+
+def _applies(new, old):
+    """Whether a report's state replaces the stored one.
+
+    Higher rank wins (queued < sent < unknown < final). At equal rank Plivo's Sequence decides
+    when both have one; without it a pending state may be refreshed, a final one is kept.
+    """
+    return or_(
+        new.rank > old.rank,
+        and_(new.rank == old.rank, new.sequence > old.sequence),
+        and_(new.rank == old.rank, not_(old.final),
+             or_(new.sequence.is_(None), old.sequence.is_(None))),
+    )
+
+
+class Store:
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self._tables_ready = False
+        insert = _insert_for(self.engine)
+
+        self._insert_event = insert(events).on_conflict_do_nothing(
+            index_elements=["provider", "dedupe_key"])
+
+        upsert = insert(messages)
+        new = upsert.excluded
+        applies = _applies(new, messages.c)
+        take = {c: case((applies, new[c]), else_=messages.c[c])
+                for c in ("status", "state", "rank", "final", "outcome", "error_code", "sequence")}
+        keep_first = {c: func.coalesce(messages.c[c], new[c])
+                      for c in ("from_number", "to_number", "text", "group_id", "part_info",
+                                "client_ref", "sent_at")}
+        self._upsert_message = upsert.on_conflict_do_update(
+            index_elements=["provider", "message_id"],
+            set_={**take, **keep_first, "updated_at": new.updated_at},
+        ).returning(messages.c.state)
+
+    # -- schema and health -------------------------------------------------------------
+
+    def ensure_tables(self) -> None:
+        """Tables are created on first use, so a fresh clone needs no migration step."""
+        if not self._tables_ready:
+            with self._errors():
+                metadata.create_all(self.engine)
+            self._tables_ready = True
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except DBAPIError:
+            return False
+
+    def _errors(self):
+        return _translate_errors()
+
+    # -- writing -----------------------------------------------------------------------
+
+    def save(self, report: Report) -> tuple[str, bool]:
+        """Store a report; returns (the message's state afterwards, whether it was a duplicate).
+
+        Returns only after the transaction committed: the caller may then acknowledge.
+        """
+        self.ensure_tables()
+        i = report.interpretation
+        now = utcnow()
+        with self._errors(), self.engine.begin() as conn:
+            inserted = conn.execute(self._insert_event, {
+                "provider": report.provider, "message_id": report.message_id,
+                "dedupe_key": report.dedupe_key, "kind": report.kind, "status": report.status,
+                "state": i.state, "error_code": i.error_code, "sequence": report.sequence,
+                "occurred_at": report.occurred_at, "received_at": report.received_at,
+                "raw": report.raw_json,
+            }).rowcount
+            if not inserted:
+                return None, True
+            state = conn.execute(self._upsert_message, {
+                "provider": report.provider, "message_id": report.message_id,
+                "direction": report.direction, "from_number": report.from_number,
+                "to_number": report.to_number, "text": report.text, "status": report.status,
+                "state": i.state, "rank": STATES[i.state].rank, "final": i.final,
+                "outcome": i.outcome, "error_code": i.error_code, "sequence": report.sequence,
+                "group_id": report.group_id, "part_info": report.part_info,
+                "client_ref": report.client_ref, "sent_at": report.sent_at,
+                "created_at": now, "updated_at": now,
+            }).scalar_one()
+        return state, False
+
+    # -- reading -----------------------------------------------------------------------
+
+    def get_message(self, message_id: str, provider: str | None = None) -> dict[str, Any] | None:
+        self.ensure_tables()
+        query = select(messages).where(messages.c.message_id == message_id)
+        if provider:
+            query = query.where(messages.c.provider == provider)
+        with self._errors(), self.engine.connect() as conn:
+            row = conn.execute(query.limit(1)).mappings().first()
+            if row is None:
+                return None
+            message = dict(row)
+            message["events"] = [dict(e) for e in conn.execute(
+                select(events).where(events.c.provider == row["provider"],
+                                     events.c.message_id == row["message_id"])
+                .order_by(events.c.received_at, events.c.id)).mappings()]
+            group = row["group_id"]
+            message["parts"] = [] if group is None else [dict(p) for p in conn.execute(
+                select(messages).where(messages.c.provider == row["provider"],
+                                       messages.c.group_id == group)
+                .order_by(messages.c.part_info, messages.c.created_at)).mappings()]
+        return message
+
+    def recent_messages(self, limit: int = 200, provider: str | None = None) -> list[dict]:
+        self.ensure_tables()
+        query = select(messages).order_by(messages.c.updated_at.desc()).limit(limit)
+        if provider:
+            query = query.where(messages.c.provider == provider)
+        with self._errors(), self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def event_count(self) -> int:
+        self.ensure_tables()
+        with self._errors(), self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(events)).scalar_one()
+
+
+class _translate_errors:
+    """Turns 'the database is not there' into StorageUnavailable; lets real bugs through."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is not None and isinstance(exc, OperationalError | DBAPIError) and (
+                isinstance(exc, OperationalError) or exc.connection_invalidated):
+            log.warning("storage unavailable: %s", exc.orig if hasattr(exc, "orig") else exc)
+            raise StorageUnavailable(str(getattr(exc, "orig", exc))) from exc
+        return False
+
