@@ -204,7 +204,9 @@ class Store:
                 "state": i.state, "rank": STATES[i.state].rank, "final": i.final,
                 "outcome": i.outcome, "error_code": i.error_code, "sequence": report.sequence,
                 "group_id": report.group_id, "part_info": report.part_info,
-                "client_ref": report.client_ref, "sent_at": report.sent_at,
+                "client_ref": report.client_ref,
+                # Placed in time by the provider's word, else by when the report arrived.
+                "sent_at": report.sent_at or report.received_at,
                 "created_at": now, "updated_at": now,
             }).scalar_one()
         return state, False
