@@ -9,7 +9,7 @@ To, Text (SMS) or Body (MMS, WhatsApp), Type, MessageIntent, ...
 
 from shared.multipart import PART_INFO
 from shared.report import Report
-from shared.webhook import bad_request, optional_int, optional_time, required
+from shared.webhook import MAX_ID_LENGTH, bad_request, optional_int, optional_time, required
 
 # Which of Plivo's time fields says when a status happened.
 STATUS_TIME_FIELD = {
@@ -57,3 +57,21 @@ def parse(fields: dict[str, str]) -> Report:
         )
     raise bad_request("Status is missing (a status callback has it), and so are Text and Body "
                       "(an inbound message has one of them).")
+
+
+def refused_inbound(fields: dict[str, str], reason: str) -> Report | None:
+    """An inbound message Plivo signed but this app could not accept, kept as undelivered.
+
+    Plivo marks an inbound message undelivered when the Message URL does not answer 2xx; the
+    delivery-rate alerts (shared.alerts) count these locally. Needs a usable MessageUUID to be
+    recorded at all; anything else is not recognisably an inbound message.
+    """
+    message_uuid = fields.get("MessageUUID", "").strip()
+    is_inbound = "Status" not in fields and ("Text" in fields or "Body" in fields)
+    if not is_inbound or not message_uuid or len(message_uuid) > MAX_ID_LENGTH:
+        return None
+    return Report(
+        provider="plivo", kind="inbound", message_id=message_uuid, status="undelivered",
+        fields=fields, direction="inbound", from_number=fields.get("From", "")[:MAX_ID_LENGTH],
+        to_number=fields.get("To", "")[:MAX_ID_LENGTH], note=reason,
+    )

@@ -5,9 +5,10 @@ Plivo retries a callback that is not answered 2xx within 8 seconds, at +60 s, +1
 """
 
 from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import BadRequest
 
 from plivo_app import signature
-from plivo_app.fields import parse
+from plivo_app.fields import parse, refused_inbound
 from shared.app import accept, refuse, signed_url
 from shared.webhook import read_fields
 
@@ -23,5 +24,11 @@ def delivery():
         reason = signature.check(request.method, url, request.headers, fields, auth_token)
         if reason:
             raise refuse(reason, url)
-    accept(parse(fields))
+    try:
+        report = parse(fields)
+    except BadRequest as problem:
+        if undelivered := refused_inbound(fields, problem.description):
+            accept(undelivered)
+        raise
+    accept(report)
     return Response("Delivery status reported", mimetype="text/plain")

@@ -49,6 +49,8 @@ def describe(report: Report, stored_state: str | None = None, duplicate: bool = 
     if i.error_code:
         kind = {True: "temporary", False: "permanent", None: "unknown whether temporary"}
         line += f": {i.error_code} {i.error_text}, {kind[i.retryable]}"
+    if report.note:
+        line += f": {report.note}"
     if duplicate:
         line += " [duplicate: already stored]"
     elif stored_state and stored_state != i.state:

@@ -10,6 +10,7 @@ import hmac
 import json
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import NotFound, Unauthorized
 
 from shared.multipart import rollup
@@ -48,7 +49,8 @@ def message_detail(row: dict) -> dict:
         "error_code": e["error_code"],
         "error_text": explain_error(row["provider"], e["error_code"])[0],
         "sequence": e["sequence"], "occurred_at": _iso(e["occurred_at"]),
-        "received_at": _iso(e["received_at"]), "fields": json.loads(e["raw"]),
+        "received_at": _iso(e["received_at"]), "note": e["note"],
+        "fields": json.loads(e["raw"]),
     } for e in row["events"]]
     return detail
 
@@ -73,7 +75,7 @@ def private_pages():
         if hmac.compare_digest(given.encode(), password.encode()):
             return None
         raise Unauthorized(description="The SMS log needs the LOG_PAGE_PASSWORD.",
-                           www_authenticate='Basic realm="SMS log"')
+                           www_authenticate=WWWAuthenticate("basic", {"realm": "SMS log"}))
     if _is_direct_loopback():
         return None
     raise Unauthorized(description="The SMS log is served only to this machine; "

@@ -40,6 +40,7 @@ class Report:
     # timestamp and nonce), left out of the duplicate check.
     volatile_fields: frozenset[str] = frozenset()
     dedupe_key_override: str | None = None
+    note: str | None = None  # why this app could not accept the message, when it could not
 
     @cached_property
     def interpretation(self) -> Interpretation:

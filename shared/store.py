@@ -10,6 +10,7 @@ dialect-specific.
 """
 
 import logging
+import threading
 from typing import Any
 
 from sqlalchemy import (
@@ -88,6 +89,7 @@ events = Table(
     Column("occurred_at", DateTime),
     Column("received_at", DateTime, nullable=False),
     Column("raw", Text, nullable=False),  # every field the provider sent, as JSON, verbatim
+    Column("note", Text),  # why the app could not accept it (a refused inbound message)
     UniqueConstraint("provider", "dedupe_key", name="uq_events_dedupe"),
     Index("ix_events_message", "provider", "message_id"),
 )
@@ -139,6 +141,7 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self._tables_ready = False
+        self._create_lock = threading.Lock()
         insert = _insert_for(self.engine)
 
         self._insert_event = insert(events).on_conflict_do_nothing(
@@ -161,8 +164,16 @@ class Store:
 
     def ensure_tables(self) -> None:
         """Tables are created on first use, so a fresh clone needs no migration step."""
-        if not self._tables_ready:
-            with self._errors():
+        if self._tables_ready:
+            return
+        with self._create_lock, self._errors():
+            if self._tables_ready:
+                return
+            try:
+                metadata.create_all(self.engine)
+            except DBAPIError:
+                # Another process (a second worker or instance) created them at the same
+                # moment; checking again finds them. A real outage fails again here.
                 metadata.create_all(self.engine)
             self._tables_ready = True
 
@@ -193,7 +204,7 @@ class Store:
                 "dedupe_key": report.dedupe_key, "kind": report.kind, "status": report.status,
                 "state": i.state, "error_code": i.error_code, "sequence": report.sequence,
                 "occurred_at": report.occurred_at, "received_at": report.received_at,
-                "raw": report.raw_json,
+                "raw": report.raw_json, "note": report.note,
             }).rowcount
             if not inserted:
                 return None, True

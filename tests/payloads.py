@@ -1,0 +1,36 @@
+"""Callback bodies exactly as the providers send them (FACTS.md, seed 002)."""
+
+
+def plivo_status(**overrides) -> dict[str, str]:
+    fields = {
+        "MessageUUID": "5b40a428-bfc7-4daf-9d40-3a0ee4a9a0c6", "From": "+14155550100",
+        "To": "+447700900111", "Type": "sms", "Status": "delivered", "ErrorCode": "",
+        "Units": "1", "TotalRate": "0.0045", "TotalAmount": "0.0045", "MCC": "234", "MNC": "10",
+        "Sequence": "3", "MessageTime": "2026-11-23 10:00:00.114411",
+        "QueuedTime": "2026-11-23 10:00:00.114411", "SentTime": "2026-11-23 10:00:01.227012",
+        "DeliveryReportTime": "2026-11-23 10:00:04.801733", "ParentMessageUUID": "",
+        "PartInfo": "", "PowerpackUUID": "", "requester_ip": "18.215.142.38",
+    }
+    fields.update(overrides)
+    return fields
+
+
+def plivo_inbound(**overrides) -> dict[str, str]:
+    fields = {
+        "MessageUUID": "2a8fa0d4-5bd6-11ee-8f53-0242ac110003", "From": "+447700900222",
+        "To": "+14155550100", "Text": "Hello from a handset", "Type": "sms", "Units": "1",
+        "TotalRate": "0", "TotalAmount": "0", "MessageIntent": "", "PowerpackUUID": "",
+    }
+    fields.update(overrides)
+    return fields
+
+
+def vonage_receipt(**overrides) -> dict[str, str]:
+    """Seed 002's first example."""
+    fields = {
+        "err-code": "0", "message-timestamp": "2018-10-25 12:10:26",
+        "messageId": "0B00000127FDBC63", "msisdn": "447547232824", "network-code": "23410",
+        "price": "0.03330000", "scts": "1810251210", "status": "accepted", "to": "Nexmo CLI",
+    }
+    fields.update(overrides)
+    return fields

@@ -1,0 +1,64 @@
+"""Real app processes on loopback ports, for tests that need a server (kill -9, concurrency)."""
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from tests.signing import PLIVO_AUTH_TOKEN, VONAGE_SIGNATURE_METHOD, VONAGE_SIGNATURE_SECRET
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_healthy(base_url: str, process: subprocess.Popen, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with status {process.returncode}")
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        time.sleep(0.1)
+    raise RuntimeError(f"{base_url} did not become healthy in {timeout} s")
+
+
+def start_app(module: str, database_url: str, port: int | None = None,
+              extra_env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """`python -m plivo_app` (or nexmo_app) with test secrets; returns (process, base URL)."""
+    port = port or free_port()
+    environment = {
+        **os.environ, "PORT": str(port), "DATABASE_URL": database_url,
+        "PLIVO_AUTH_TOKEN": PLIVO_AUTH_TOKEN, "VONAGE_SIGNATURE_SECRET": VONAGE_SIGNATURE_SECRET,
+        "VONAGE_SIGNATURE_METHOD": VONAGE_SIGNATURE_METHOD, "LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
+    }
+    process = subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=environment,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base_url, process)
+    except Exception:
+        process.kill()
+        raise
+    return process, base_url
+
+
+@contextlib.contextmanager
+def running_app(module: str, database_url: str, **kwargs):
+    process, base_url = start_app(module, database_url, **kwargs)
+    try:
+        yield process, base_url
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=10)

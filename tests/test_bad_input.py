@@ -1,0 +1,208 @@
+"""Bad input ends in a 4xx that names the problem; no input ends in a 5xx."""
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nexmo_app import create_app as create_vonage_app
+from plivo_app import create_app as create_plivo_app
+from tests.payloads import plivo_inbound, plivo_status, vonage_receipt
+from tests.signing import plivo_headers, vonage_signed
+
+VONAGE = "/webhooks/delivery-receipt"
+
+
+@pytest.fixture
+def open_plivo(database_url):
+    """Signature checks off, so the fuzz reaches the parsing and storing code."""
+    return create_plivo_app({"DATABASE_URL": database_url,
+                             "ALLOW_UNSIGNED_CALLBACKS": True}).test_client()
+
+
+@pytest.fixture
+def open_vonage(database_url):
+    return create_vonage_app({"DATABASE_URL": database_url,
+                              "ALLOW_UNSIGNED_CALLBACKS": True}).test_client()
+
+
+def test_a_body_over_64_kb_is_413(plivo):
+    response = plivo.post("/delivery", data=b"a=" + b"x" * 70_000,
+                          content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
+
+
+def test_a_form_body_that_is_not_utf8_is_400(open_plivo):
+    response = open_plivo.post("/delivery", data=b"MessageUUID=\xff\xfe&Status=sent",
+                               content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "not valid UTF-8" in response.text
+
+
+def test_percent_escapes_that_are_not_utf8_are_400(open_plivo):
+    response = open_plivo.post("/delivery", data="MessageUUID=%ff%fe&Status=sent",
+                               content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "not UTF-8" in response.text
+
+
+def test_invalid_json_is_400_naming_the_position(open_vonage):
+    response = open_vonage.post(VONAGE, data='{"messageId": ', content_type="application/json")
+    assert response.status_code == 400
+    assert "not valid JSON" in response.text
+
+
+def test_a_json_array_is_400(open_vonage):
+    response = open_vonage.post(VONAGE, json=[vonage_receipt()])
+    assert response.status_code == 400
+    assert "must be an object" in response.text
+
+
+@pytest.mark.parametrize("value", [["a"], {"nested": "x"}, True])
+def test_a_json_value_that_is_not_a_string_is_400_naming_the_field(open_vonage, value):
+    response = open_vonage.post(VONAGE, json={**vonage_receipt(), "status": value})
+    assert response.status_code == 400
+    assert "'status' must be a string" in response.text
+
+
+def test_a_json_number_is_kept_as_its_text(open_vonage):
+    response = open_vonage.post(VONAGE, json={**vonage_receipt(), "err-code": 0})
+    assert response.status_code == 204
+    event = open_vonage.get("/messages/0B00000127FDBC63").json["events"][0]
+    assert event["fields"]["err-code"] == "0"
+
+
+def test_a_duplicated_json_key_is_400(open_vonage):
+    body = '{"messageId": "A", "messageId": "B", "status": "delivered"}'
+    response = open_vonage.post(VONAGE, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert "'messageId' appears more than once" in response.text
+
+
+def test_a_duplicated_form_key_is_400(open_plivo):
+    body = "MessageUUID=a&MessageUUID=b&Status=sent"
+    response = open_plivo.post("/delivery", data=body,
+                               content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "appears more than once" in response.text
+
+
+def test_a_duplicated_query_key_is_400(open_vonage):
+    response = open_vonage.get(f"{VONAGE}?messageId=a&messageId=b&status=delivered")
+    assert response.status_code == 400
+
+
+def test_an_absurdly_long_value_is_400(open_plivo):
+    response = open_plivo.post("/delivery", data=plivo_status(Status="x" * 20_000))
+    assert response.status_code == 400
+    assert "longer than the provider ever sends" in response.text
+
+
+def test_a_message_id_longer_than_100_characters_is_400(open_plivo):
+    response = open_plivo.post("/delivery", data=plivo_status(MessageUUID="u" * 101))
+    assert response.status_code == 400
+    assert "MessageUUID is longer than 100" in response.text
+
+
+def test_a_nul_character_is_400(open_vonage):
+    response = open_vonage.post(VONAGE, data=vonage_receipt(msisdn="4475\x0047"))
+    assert response.status_code == 400
+    assert "NUL" in response.text
+
+
+def test_an_unsupported_content_type_is_415(open_vonage):
+    response = open_vonage.post(VONAGE, data="<xml/>", content_type="text/xml")
+    assert response.status_code == 415
+
+
+def test_a_malformed_time_is_400_naming_the_field(open_vonage):
+    response = open_vonage.post(VONAGE, data=vonage_receipt(**{"message-timestamp": "yesterday"}))
+    assert response.status_code == 400
+    assert "message-timestamp is not a time" in response.text
+
+
+def test_an_inbound_message_that_cannot_be_accepted_is_kept_as_undelivered(open_plivo):
+    fields = plivo_inbound(MessageTime="not a time")
+    response = open_plivo.post("/delivery", data=fields)
+    assert response.status_code == 400
+    message = open_plivo.get(f"/messages/{fields['MessageUUID']}").json
+    assert (message["direction"], message["state"], message["outcome"]) == (
+        "inbound", "undelivered", "failed")
+    assert "MessageTime is not a time" in message["events"][0]["note"]
+
+
+def test_a_wrong_method_is_405(plivo):
+    assert plivo.put("/delivery", data=plivo_status()).status_code == 405
+
+
+# -- nothing produces a 5xx -------------------------------------------------------------
+
+text = st.text(max_size=60)
+plivo_keys = st.sampled_from(sorted(plivo_status()) + ["Text", "Body", "x"])
+vonage_keys = st.sampled_from(sorted(vonage_receipt()) + ["timestamp", "sig", "nonce", "x"])
+scalars = st.one_of(text, st.integers(), st.floats(allow_nan=True), st.booleans(), st.none())
+json_values = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(text, inner, max_size=3)), max_leaves=6)
+
+
+def mutated(base: dict, changes: dict, dropped: set) -> dict:
+    """A real payload with some fields replaced and some left out: deep into the parser."""
+    return {k: v for k, v in {**base, **changes}.items() if k not in dropped}
+
+
+plivo_payloads = st.builds(mutated, st.sampled_from([plivo_status(), plivo_inbound()]),
+                           st.dictionaries(plivo_keys, text, max_size=4), st.sets(plivo_keys))
+vonage_payloads = st.builds(mutated, st.just(vonage_receipt()),
+                            st.dictionaries(vonage_keys, text, max_size=4), st.sets(vonage_keys))
+FUZZ = settings(max_examples=600, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow])
+
+
+def no_server_error(response):
+    assert response.status_code < 500, (response.status_code, response.text)
+
+
+@FUZZ
+@given(fields=plivo_payloads, method=st.sampled_from(["GET", "POST"]))
+def test_no_plivo_form_or_query_gives_a_5xx(open_plivo, plivo, fields, method):
+    for client in (open_plivo, plivo):
+        if method == "GET":
+            no_server_error(client.get("/delivery", query_string=fields))
+        else:
+            no_server_error(client.post("/delivery", data=fields, headers=plivo_headers(fields)))
+
+
+@FUZZ
+@given(body=st.binary(max_size=300), content_type=st.sampled_from([
+    "application/x-www-form-urlencoded", "application/json", "text/plain", "",
+    "multipart/form-data; boundary=x"]), headers=st.dictionaries(st.sampled_from([
+        "X-Plivo-Signature-V3", "X-Plivo-Signature-V3-Nonce", "X-Plivo-Signature-V2",
+        "X-Plivo-Signature-V2-Nonce", "X-Plivo-Signature-Ma-V3", "X-Forwarded-For"]),
+        st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=40), max_size=4))
+def test_no_raw_body_or_header_gives_a_5xx(open_plivo, plivo, vonage, open_vonage, body,
+                                           content_type, headers):
+    for client, path in ((open_plivo, "/delivery"), (plivo, "/delivery"), (vonage, VONAGE),
+                         (open_vonage, VONAGE)):
+        no_server_error(client.post(path, data=body, content_type=content_type,
+                                    headers=headers))
+
+
+@FUZZ
+@given(query=st.binary(max_size=200))
+def test_no_query_string_gives_a_5xx(open_plivo, open_vonage, query):
+    for client, path in ((open_plivo, "/delivery"), (open_vonage, VONAGE)):
+        # WSGI carries the raw query as latin-1 text: any bytes get through unchanged.
+        no_server_error(client.get(path, environ_overrides={
+            "QUERY_STRING": query.decode("latin-1")}))
+
+
+@FUZZ
+@given(document=st.one_of(json_values, vonage_payloads,
+                          st.dictionaries(vonage_keys, json_values, max_size=12)))
+def test_no_json_document_gives_a_5xx(open_vonage, vonage, document):
+    body = json.dumps(document)
+    no_server_error(open_vonage.post(VONAGE, data=body, content_type="application/json"))
+    if isinstance(document, dict) and all(isinstance(v, str) for v in document.values()):
+        no_server_error(vonage.post(VONAGE, json=vonage_signed(document)))

@@ -1,0 +1,200 @@
+"""Plivo callbacks are stored only when Plivo signed them (V3 preferred, V2 accepted)."""
+
+import logging
+from urllib.parse import urlencode
+
+import pytest
+from plivo.utils.signature_v3 import validate_v3_signature
+
+from plivo_app import create_app
+from plivo_app.signature import sign_v3
+from tests.payloads import plivo_status
+from tests.signing import PLIVO_AUTH_TOKEN, plivo_headers
+
+URL = "http://localhost/delivery"
+
+
+def stored(client, message_id="5b40a428-bfc7-4daf-9d40-3a0ee4a9a0c6"):
+    return client.get(f"/messages/{message_id}").status_code == 200
+
+
+def test_the_signing_helper_agrees_with_the_sdk_validator():
+    fields = plivo_status()
+    sig = sign_v3("POST", URL, fields, "12345", PLIVO_AUTH_TOKEN)
+    assert validate_v3_signature("POST", URL, "12345", PLIVO_AUTH_TOKEN, sig, dict(fields))
+
+
+def test_a_correctly_signed_v3_callback_is_stored(plivo):
+    fields = plivo_status()
+    response = plivo.post("/delivery", data=fields, headers=plivo_headers(fields))
+    assert response.status_code == 200
+    assert stored(plivo)
+
+
+def test_a_callback_signed_with_the_wrong_token_is_403_and_not_stored(plivo):
+    fields = plivo_status()
+    response = plivo.post("/delivery", data=fields,
+                          headers=plivo_headers(fields, token="not-the-token"))
+    assert response.status_code == 403
+    assert "Signature check failed" in response.text
+    assert not stored(plivo)
+
+
+def test_a_tampered_field_is_403(plivo):
+    fields = plivo_status()
+    headers = plivo_headers(fields)
+    response = plivo.post("/delivery", data={**fields, "Status": "undelivered"}, headers=headers)
+    assert response.status_code == 403
+    assert not stored(plivo)
+
+
+def test_an_added_field_is_403(plivo):
+    fields = plivo_status()
+    response = plivo.post("/delivery", data={**fields, "Extra": "1"},
+                          headers=plivo_headers(fields))
+    assert response.status_code == 403
+
+
+def test_an_unsigned_callback_is_403(plivo):
+    response = plivo.post("/delivery", data=plivo_status())
+    assert response.status_code == 403
+    assert "no X-Plivo-Signature-V3" in response.text
+    assert not stored(plivo)
+
+
+def test_a_missing_v3_nonce_is_403_not_an_exception(plivo):
+    fields = plivo_status()
+    headers = plivo_headers(fields)
+    del headers["X-Plivo-Signature-V3-Nonce"]
+    response = plivo.post("/delivery", data=fields, headers=headers)
+    assert response.status_code == 403
+    assert "Nonce is missing" in response.text
+
+
+def test_a_different_nonce_is_403(plivo):
+    fields = plivo_status()
+    headers = {**plivo_headers(fields), "X-Plivo-Signature-V3-Nonce": "99999"}
+    assert plivo.post("/delivery", data=fields, headers=headers).status_code == 403
+
+
+def test_a_post_signature_does_not_pass_as_a_get(plivo):
+    fields = plivo_status()
+    response = plivo.get("/delivery", query_string=fields, headers=plivo_headers(fields))
+    assert response.status_code == 403
+
+
+def test_a_get_callback_signed_over_its_query_string_is_stored(plivo):
+    # With method=GET Plivo puts the fields in the query string and signs the whole URL.
+    query = urlencode(plivo_status())
+    headers = plivo_headers({}, url=f"{URL}?{query}", method="GET")
+    response = plivo.get(f"/delivery?{query}", headers=headers)
+    assert response.status_code == 200, response.text
+    assert stored(plivo)
+
+
+def test_several_comma_separated_signatures_pass_when_one_matches(plivo):
+    fields = plivo_status()
+    good = plivo_headers(fields)["X-Plivo-Signature-V3"]
+    bad = sign_v3("POST", URL, fields, "05429567804466091622", "another-token")
+    headers = {**plivo_headers(fields), "X-Plivo-Signature-V3": f"{bad},{good}"}
+    assert plivo.post("/delivery", data=fields, headers=headers).status_code == 200
+
+
+def test_several_signatures_none_matching_is_403(plivo):
+    fields = plivo_status()
+    bad = sign_v3("POST", URL, fields, "05429567804466091622", "another-token")
+    headers = {**plivo_headers(fields), "X-Plivo-Signature-V3": f"{bad},{bad}"}
+    assert plivo.post("/delivery", data=fields, headers=headers).status_code == 403
+
+
+def test_the_main_account_header_alone_is_accepted(plivo):
+    fields = plivo_status()
+    headers = plivo_headers(fields)
+    headers["X-Plivo-Signature-Ma-V3"] = headers.pop("X-Plivo-Signature-V3")
+    assert plivo.post("/delivery", data=fields, headers=headers).status_code == 200
+
+
+def test_a_v2_only_callback_is_accepted_and_logged_as_not_covering_the_body(plivo, caplog):
+    fields = plivo_status()
+    headers = plivo_headers(fields)
+    del headers["X-Plivo-Signature-V3"], headers["X-Plivo-Signature-V3-Nonce"]
+    with caplog.at_level(logging.INFO):
+        assert plivo.post("/delivery", data=fields, headers=headers).status_code == 200
+    assert "not the body" in caplog.text
+
+
+def test_a_v2_signature_with_the_wrong_token_is_403(plivo):
+    fields = plivo_status()
+    headers = plivo_headers(fields, token="wrong")
+    del headers["X-Plivo-Signature-V3"], headers["X-Plivo-Signature-V3-Nonce"]
+    assert plivo.post("/delivery", data=fields, headers=headers).status_code == 403
+
+
+def test_a_wrong_v3_is_not_rescued_by_a_good_v2(plivo):
+    fields = plivo_status()
+    headers = {**plivo_headers(fields), "X-Plivo-Signature-V3": "bm90IGl0"}
+    assert plivo.post("/delivery", data=fields, headers=headers).status_code == 403
+
+
+def test_https_signature_fails_on_plain_http_without_public_base_url(plivo):
+    fields = plivo_status()
+    headers = plivo_headers(fields, url="https://abc123.ngrok.app/delivery")
+    assert plivo.post("/delivery", data=fields, headers=headers).status_code == 403
+
+
+def test_a_report_signed_for_public_base_url_is_accepted_on_the_local_port(database_url):
+    app = create_app({"DATABASE_URL": database_url, "PLIVO_AUTH_TOKEN": PLIVO_AUTH_TOKEN,
+                      "PUBLIC_BASE_URL": "https://abc123.ngrok.app"})
+    fields = plivo_status()
+    headers = plivo_headers(fields, url="https://abc123.ngrok.app/delivery")
+    response = app.test_client().post("/delivery", data=fields, headers=headers,
+                                      base_url="http://127.0.0.1:5000")
+    assert response.status_code == 200
+
+
+def test_public_base_url_with_a_different_port_is_403(database_url):
+    app = create_app({"DATABASE_URL": database_url, "PLIVO_AUTH_TOKEN": PLIVO_AUTH_TOKEN,
+                      "PUBLIC_BASE_URL": "https://abc123.ngrok.app"})
+    fields = plivo_status()
+    headers = plivo_headers(fields, url="https://abc123.ngrok.app:8443/delivery")
+    assert app.test_client().post("/delivery", data=fields, headers=headers).status_code == 403
+
+
+def test_a_trailing_slash_changes_the_signed_url(plivo):
+    fields = plivo_status()
+    headers = plivo_headers(fields, url="http://localhost/delivery/")
+    assert plivo.post("/delivery", data=fields, headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize("trust_proxy, expected", [(True, 200), (False, 403)])
+def test_proxy_headers_count_only_with_trust_proxy(database_url, trust_proxy, expected):
+    app = create_app({"DATABASE_URL": database_url, "PLIVO_AUTH_TOKEN": PLIVO_AUTH_TOKEN,
+                      "TRUST_PROXY": trust_proxy})
+    fields = plivo_status()
+    headers = {**plivo_headers(fields, url="https://abc123.ngrok.app/delivery"),
+               "X-Forwarded-Proto": "https", "X-Forwarded-Host": "abc123.ngrok.app",
+               "X-Forwarded-For": "203.0.113.9"}
+    response = app.test_client().post("/delivery", data=fields, headers=headers)
+    assert response.status_code == expected
+
+
+def test_a_refused_callback_logs_the_reason_and_the_url_checked(plivo, caplog):
+    fields = plivo_status()
+    with caplog.at_level(logging.WARNING):
+        plivo.post("/delivery", data=fields, headers=plivo_headers(fields, token="wrong"))
+    assert "does not match PLIVO_AUTH_TOKEN" in caplog.text
+    assert "checked against http://localhost/delivery" in caplog.text
+    assert PLIVO_AUTH_TOKEN not in caplog.text
+
+
+def test_the_app_refuses_to_start_without_an_auth_token(database_url):
+    with pytest.raises(SystemExit, match="PLIVO_AUTH_TOKEN is not set"):
+        create_app({"DATABASE_URL": database_url})
+
+
+def test_allow_unsigned_callbacks_starts_with_a_warning_and_accepts_unsigned(database_url,
+                                                                           caplog):
+    with caplog.at_level(logging.WARNING):
+        app = create_app({"DATABASE_URL": database_url, "ALLOW_UNSIGNED_CALLBACKS": True})
+    assert "NOT checked" in caplog.text
+    assert app.test_client().post("/delivery", data=plivo_status()).status_code == 200
