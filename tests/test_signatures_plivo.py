@@ -198,3 +198,28 @@ def test_allow_unsigned_callbacks_starts_with_a_warning_and_accepts_unsigned(dat
         app = create_app({"DATABASE_URL": database_url, "ALLOW_UNSIGNED_CALLBACKS": True})
     assert "NOT checked" in caplog.text
     assert app.test_client().post("/delivery", data=plivo_status()).status_code == 200
+
+
+def v2_only(headers):
+    del headers["X-Plivo-Signature-V3"], headers["X-Plivo-Signature-V3-Nonce"]
+    return headers
+
+
+def test_a_v2_callback_with_a_changed_nonce_is_403(plivo):
+    fields = plivo_status()
+    headers = {**v2_only(plivo_headers(fields)), "X-Plivo-Signature-V2-Nonce": "1"}
+    assert plivo.post("/delivery", data=fields, headers=headers).status_code == 403
+    assert not stored(plivo)
+
+
+def test_a_v2_callback_signed_for_another_url_is_403(plivo):
+    fields = plivo_status()
+    headers = v2_only(plivo_headers(fields, url="http://localhost/other"))
+    assert plivo.post("/delivery", data=fields, headers=headers).status_code == 403
+
+
+def test_a_v2_callback_without_its_nonce_is_403(plivo):
+    fields = plivo_status()
+    headers = v2_only(plivo_headers(fields))
+    del headers["X-Plivo-Signature-V2-Nonce"]
+    assert plivo.post("/delivery", data=fields, headers=headers).status_code == 403
