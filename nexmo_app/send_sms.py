@@ -8,6 +8,7 @@ receipt. A long text is split into parts, each with its own message-id and its o
 """
 
 import argparse
+import logging
 import re
 
 import requests
@@ -56,6 +57,14 @@ def explain_sms_error(err: SmsError) -> str:
     return f"status {code} {name}: {words}"
 
 
+def _as_sent(message) -> dict:
+    """One part of the answer in Vonage's own field names. The SDK's model declares them only
+    as validation aliases, so model_dump(by_alias=True) would say message_id, not message-id."""
+    return {(info.validation_alias or name): value
+            for name, info in type(message).model_fields.items()
+            if (value := getattr(message, name)) is not None}
+
+
 def _record(messages: list[dict], sender: str, to: str, text: str, client_ref) -> None:
     ids = [m["message-id"] for m in messages]
     for message_id in ids:
@@ -65,6 +74,8 @@ def _record(messages: list[dict], sender: str, to: str, text: str, client_ref) -
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    # The SDK also logs each HTTP error as a warning; the one line printed below says it all.
+    logging.getLogger("vonage").setLevel(logging.ERROR)
     api_key = require("VONAGE_API_KEY", "find it on the Vonage API dashboard")
     api_secret = require("VONAGE_API_SECRET", "find it on the Vonage API dashboard")
     sender = args.sender or env("VONAGE_FROM") or require(
@@ -92,7 +103,7 @@ def main(argv=None) -> int:
                     f"({type(err).__name__}): {err.message}")
     except NETWORK_ERRORS as err:
         return fail(f"Could not reach Vonage: {err}")
-    _record([m.model_dump(by_alias=True, exclude_none=True) for m in response.messages],
+    _record([_as_sent(m) for m in response.messages],
             sender, args.to, args.text, args.client_ref)
     return 0
 

@@ -60,7 +60,10 @@ def main(argv=None) -> int:
     for uuid in uuids:
         print(uuid)
     raw = {k: v for k, v in vars(response).items() if isinstance(v, str | int | list)}
-    record_or_warn("plivo", uuids, [raw] * len(uuids), src, args.to, args.text)
+    # Several destinations ("A<B") give one UUID each, in no documented order: their receipts
+    # fill in the number.
+    to_number = None if "<" in args.to else args.to
+    record_or_warn("plivo", uuids, [raw] * len(uuids), src, to_number, args.text, parts=False)
     return 0
 
 

@@ -8,16 +8,18 @@ from shared.store import StorageUnavailable, Store
 
 
 def record_sent(provider: str, message_ids: list[str], responses: list[dict], from_number: str,
-                to_number: str, text: str, client_ref: str | None = None) -> None:
+                to_number: str | None, text: str, client_ref: str | None = None,
+                parts: bool = True) -> None:
     """Store each message (every part id) as queued, so receipts find their message.
 
-    Several part ids make one multipart message grouped under the first id. A receipt that
-    arrived before this runs has already created the message; the upsert only fills in what
-    it lacked (never moves it back to queued).
+    With `parts`, several ids are the parts of one long message (Vonage), grouped under the
+    first id; otherwise they are separate messages (Plivo: one UUID per destination). A receipt
+    that arrived before this runs has already created the message; the upsert only fills in
+    what it lacked (never moves it back to queued).
     """
     store = Store(database_url())
     now = utcnow()
-    group_id = message_ids[0] if len(message_ids) > 1 else None
+    group_id = message_ids[0] if parts and len(message_ids) > 1 else None
     for index, (message_id, response) in enumerate(zip(message_ids, responses, strict=True)):
         part_info = f"{index + 1} of {len(message_ids)}" if group_id else None
         store.save(Report(
