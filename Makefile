@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test run bench lint clean
+.PHONY: demo test run bench bench-alerts lint clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,6 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache sms.db sms.db-wal sms.db-shm
+
+bench-alerts: $(STAMP)
+	$(BIN)/python -m shared.alerts.bench

@@ -1,0 +1,114 @@
+"""What an alert says: the one line `check` prints, and the email built from it."""
+
+from datetime import datetime, timedelta
+from fractions import Fraction
+from typing import NamedTuple
+
+from shared.alerts.rules import (
+    BASELINE_DAY_MINIMUM,
+    BASELINE_DAYS,
+    INBOUND_UNDELIVERED,
+    OUTBOUND_DROP,
+    Counts,
+    InboundVerdict,
+    OutboundVerdict,
+)
+from shared.status import explain_error
+
+
+class Alert(NamedTuple):
+    provider: str
+    direction: str  # outbound | inbound
+    start: datetime
+    end: datetime
+    line: str  # "ALERT outbound plivo: delivery rate 70.0% in 12:00–13:00 vs …"
+    details: str  # the lines an email adds below it
+
+    @property
+    def subject(self) -> str:
+        return (f"SMS delivery alert: {self.direction} {self.provider}, "
+                f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} UTC")
+
+    @property
+    def body(self) -> str:
+        return f"{self.line}\n\n{self.details}\n"
+
+
+def percent(value: Fraction) -> str:
+    return f"{float(value) * 100:.1f}%"
+
+
+def window(start: datetime, end: datetime) -> str:
+    return f"{start:%H:%M}–{end:%H:%M}"
+
+
+def _order(group: tuple[str | None, int]):
+    code, count = group
+    numeric = code is not None and code.isdigit()
+    return -count, code is None, int(code) if numeric else 0, code or ""
+
+
+def error_groups(provider: str, codes: list[tuple[str | None, int]]) -> str:
+    """"50 Invalid Destination Number ×39, …": most frequent first, ties by code."""
+    parts = []
+    for code, count in sorted(codes, key=_order):
+        text, retryable = explain_error(provider, code)
+        if code is None:
+            label = "no error code"
+        elif retryable is None:  # a code the table does not know: the text already names it
+            label = text
+        else:
+            label = f"{code} {text}"
+        parts.append(f"{label} ×{count}")
+    return ", ".join(parts)
+
+
+def reason_groups(reasons: list[tuple[str | None, int]]) -> str:
+    ordered = sorted(reasons, key=lambda r: (-r[1], r[0] is None, r[0] or ""))
+    return ", ".join(f"{(note or 'no reason recorded').rstrip('.')} ×{count}"
+                     for note, count in ordered)
+
+
+def _evaluated(start: datetime, end: datetime) -> str:
+    return f"Window: {start:%Y-%m-%d %H:%M}–{end:%H:%M} UTC (the hour before the evaluation)."
+
+
+def outbound(provider: str, start: datetime, end: datetime, verdict: OutboundVerdict,
+             hour: Counts, previous_days: list[Counts],
+             codes: list[tuple[str | None, int]]) -> Alert:
+    days = ("the previous 7 days" if verdict.days == BASELINE_DAYS
+            else f"{verdict.days} of the previous {BASELINE_DAYS} days")
+    line = (f"ALERT outbound {provider}: delivery rate {percent(verdict.rate)} in "
+            f"{window(start, end)} vs {percent(verdict.baseline)} over {days} "
+            f"({percent(verdict.drop)} drop); {hour.total} sent, {hour.undelivered} undelivered: "
+            f"{error_groups(provider, codes)}")
+    history = []
+    for back, day in enumerate(previous_days, start=1):
+        date = (start - timedelta(days=back)).date()
+        if day.final >= BASELINE_DAY_MINIMUM:
+            history.append(f"  {date}: {percent(day.rate)} of {day.final} final outcomes")
+        else:
+            history.append(f"  {date}: not counted ({day.final} final outcomes, fewer than "
+                           f"{BASELINE_DAY_MINIMUM})")
+    details = "\n".join([
+        _evaluated(start, end),
+        f"{hour.total} outbound messages sent in the window, {hour.final} with a final outcome: "
+        f"{hour.delivered} delivered, {hour.undelivered} undelivered.",
+        "The same window on the previous days:", *history,
+        f"Rule: a drop of {percent(OUTBOUND_DROP)} or more against the average of those days.",
+    ])
+    return Alert(provider, "outbound", start, end, line, details)
+
+
+def inbound(provider: str, start: datetime, end: datetime, verdict: InboundVerdict,
+            hour: Counts, reasons: list[tuple[str | None, int]]) -> Alert:
+    line = (f"ALERT inbound {provider}: delivery rate {percent(verdict.rate)} in "
+            f"{window(start, end)}, {percent(verdict.undelivered_share)} undelivered "
+            f"(more than {percent(INBOUND_UNDELIVERED)}); {hour.total} received, "
+            f"{hour.undelivered} undelivered: {reason_groups(reasons)}")
+    details = "\n".join([
+        _evaluated(start, end),
+        "Undelivered: inbound messages this app received but could not accept (the reason is "
+        "kept with the message). The provider counts them undelivered too and retries them.",
+    ])
+    return Alert(provider, "inbound", start, end, line, details)
