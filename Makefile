@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache sms.db sms.db-wal sms.db-shm
+	rm -rf $(VENV) .pytest_cache sms.db sms.db-wal sms.db-shm demo.db demo.db-wal demo.db-shm
 
 bench-alerts: $(STAMP)
 	$(BIN)/python -m shared.alerts.bench

@@ -13,7 +13,9 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import NotFound, Unauthorized
 
-from shared.multipart import rollup
+from shared.log_page import list_view
+from shared.multipart import PART_INFO, rollup
+from shared.states import STATES
 from shared.status import explain_error
 
 FORWARDING_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
@@ -40,13 +42,19 @@ def message_summary(row: dict) -> dict:
     }
 
 
+def part_number(part: dict) -> int:
+    """ "10 of 12" after "2 of 12": parts sort by number, not by text."""
+    match = PART_INFO.match(part["part_info"] or "")
+    return int(match.group(1)) if match else 0
+
+
 def message_detail(row: dict) -> dict:
     detail = message_summary(row)
-    detail["parts"] = [message_summary(p) for p in row["parts"]]
+    detail["parts"] = sorted((message_summary(p) for p in row["parts"]), key=part_number)
     detail["rollup"] = rollup(detail["parts"]) if detail["parts"] else None
     detail["events"] = [{
         "kind": e["kind"], "status": e["status"], "state": e["state"],
-        "error_code": e["error_code"],
+        "outcome": STATES[e["state"]].outcome, "error_code": e["error_code"],
         "error_text": explain_error(row["provider"], e["error_code"])[0],
         "sequence": e["sequence"], "occurred_at": _iso(e["occurred_at"]),
         "received_at": _iso(e["received_at"]), "note": e["note"],
@@ -93,7 +101,7 @@ def message_list():
     rows = [message_summary(r) for r in store.recent_messages(provider=provider)]
     if _wants_json():
         return jsonify(rows)
-    return render_template("messages.html", messages=rows, provider=provider)
+    return render_template("messages.html", provider=provider, **list_view(rows))
 
 
 @blueprint.get("/messages/<message_id>")

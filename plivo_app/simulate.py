@@ -1,0 +1,152 @@
+"""A fake Plivo: status callbacks and inbound messages, signed with your PLIVO_AUTH_TOKEN.
+
+    python -m plivo_app.simulate lifecycle
+    python -m plivo_app.simulate campaign --messages 500 --time-scale 0.01
+
+The fields are the ones Plivo posts (the message object,
+https://www.plivo.com/docs/messaging/api/message#the-message-object, and the inbound message,
+https://www.plivo.com/docs/messaging/api/message/receive-a-message), signed with
+X-Plivo-Signature-V3 and -V2 as Plivo signs them (plivo_app.signature, built on the SDK).
+"""
+
+import random
+import secrets
+import sys
+import uuid
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from plivo_app.signature import signed_headers
+from shared.config import env, env_flag, require
+from shared.simulator import cli
+from shared.simulator.model import FakeProvider, Plan, Request, RetryPolicy, SimulatedMessage, Step
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # QueuedTime, SentTime, DeliveryReportTime…
+RATE = "0.04000"  # per unit (SMS part) to a UK mobile, USD; failed messages are not charged
+SENDER = "+14155550100"
+HANDSET_TEXTS = ("Yes, see you at 6", "STOP", "Can you call me back?", "Thanks! Got it 👍",
+                 "What time does the store open tomorrow?")
+
+
+def handset(rng: random.Random) -> str:
+    """A UK mobile number from Ofcom's drama range, reserved for fiction: never a real person."""
+    return f"+447700900{rng.randrange(1000):03d}"
+
+
+def message_uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+class FakePlivo(FakeProvider):
+    name, title, module = "plivo", "Plivo", "plivo_app.simulate"
+    path, port_variable, default_port = "/delivery", "PLIVO_PORT", "5000"
+    # Delivery Alerts FAQ (seed 001): a callback not answered 2xx within 8 seconds is retried
+    # 60 s after the first attempt, then 120 s and 240 s after the retry before; then dropped.
+    retry = RetryPolicy(timeout=8, gaps=(60, 120, 240))
+    scenarios = ("lifecycle", "failure", "multipart", "inbound", "duplicate", "out-of-order",
+                 "campaign")
+    http_methods = ("POST", "GET")  # the `method` given when sending
+    # (weight, status, ErrorCode): undelivered comes back from the carrier; failed is Plivo's
+    # own refusal before any carrier (and is not charged).
+    failures = (
+        (30, "undelivered", "50"), (20, "undelivered", "80"), (12, "undelivered", "70"),
+        (10, "undelivered", "20"), (6, "undelivered", "30"), (6, "undelivered", "200"),
+        (4, "undelivered", "90"), (4, "undelivered", "100"), (4, "failed", "450"),
+        (2, "failed", "900"), (2, "failed", "40"),
+    )
+
+    def __init__(self, auth_token: str | None = None, sender: str | None = None):
+        self.auth_token = auth_token
+        self.sender = sender or env("PLIVO_FROM_NUMBER", SENDER)
+
+    def check_credentials(self) -> None:
+        if self.auth_token:
+            return
+        if env_flag("ALLOW_UNSIGNED_CALLBACKS") and not env("PLIVO_AUTH_TOKEN"):
+            print("PLIVO_AUTH_TOKEN is not set: signing with a placeholder token, which your "
+                  "app (ALLOW_UNSIGNED_CALLBACKS=true) does not check.", file=sys.stderr)
+            self.auth_token = "unset"
+            return
+        self.auth_token = require("PLIVO_AUTH_TOKEN", "Plivo signs every callback with your "
+                                  "Auth Token; the fake Plivo signs with the one your app checks")
+
+    # -- what Plivo posts ---------------------------------------------------------------
+
+    def message(self, plan: Plan, rng: random.Random, start: datetime,
+                time_scale: float) -> SimulatedMessage:
+        if plan.inbound:
+            return self._inbound(plan, rng, start, time_scale)
+        to, mnc = handset(rng), rng.choice(("10", "15", "20", "30"))
+        uuids = [message_uuid(rng) for _ in range(plan.parts)]
+        steps = []
+        for index, part_uuid in enumerate(uuids):
+            queued = index * 0.05 + rng.uniform(0, 0.2)
+            if plan.final_status == "failed":  # refused before any carrier: no `sent`
+                timeline = [("queued", queued), ("failed", queued + rng.uniform(0.2, 1))]
+            else:
+                sent = queued + rng.uniform(0.5, 2)
+                timeline = [("queued", queued), ("sent", sent),
+                            (plan.final_status, sent + rng.uniform(2, 8))]
+            times: dict[str, str] = {}
+            for sequence, (status, at) in enumerate(timeline, start=1):
+                stamp = (start + timedelta(seconds=at * time_scale)).strftime(TIME_FORMAT)
+                times.setdefault("QueuedTime", stamp)
+                if status == "sent":
+                    times["SentTime"] = stamp
+                if status in ("delivered", "undelivered", "failed"):
+                    times["DeliveryReportTime"] = stamp
+                fields = self._status_fields(
+                    part_uuid, uuids[0], f"{index + 1} of {plan.parts}", status, sequence,
+                    times, to, mnc, plan)
+                steps.append(Step(at=at, message_id=part_uuid, status=status, fields=fields,
+                                  error_code=fields["ErrorCode"] or None))
+        return SimulatedMessage(plan=plan, steps=steps, message_ids=uuids)
+
+    def _status_fields(self, part_uuid, parent_uuid, part_info, status, sequence, times, to,
+                       mnc, plan: Plan) -> dict[str, str]:
+        charged = plan.final_status != "failed"
+        error_code = plan.error_code if status in ("undelivered", "failed") else ""
+        return {
+            "MessageUUID": part_uuid, "From": self.sender, "To": to, "Type": "sms",
+            "Status": status, "ErrorCode": error_code or "", "Units": "1",
+            "TotalRate": RATE if charged else "0.00000",
+            "TotalAmount": RATE if charged else "0.00000", "MCC": "234", "MNC": mnc,
+            "Sequence": str(sequence), "MessageTime": times["QueuedTime"],
+            "QueuedTime": times["QueuedTime"], "SentTime": times.get("SentTime", ""),
+            "DeliveryReportTime": times.get("DeliveryReportTime", ""),
+            # Older docs and seed 000: every part has its own MessageUUID, ParentMessageUUID
+            # is the first part's, PartInfo counts them ("1 of 1" for a short message).
+            "ParentMessageUUID": parent_uuid, "PartInfo": part_info, "PowerpackUUID": "",
+            "requester_ip": "203.0.113.10",  # the address your send request came from
+        }
+
+    def _inbound(self, plan, rng, start, time_scale) -> SimulatedMessage:
+        inbound_uuid = message_uuid(rng)
+        fields = {
+            "From": handset(rng), "To": self.sender, "Type": "sms",
+            "Text": rng.choice(HANDSET_TEXTS), "MessageUUID": inbound_uuid, "Units": "1",
+            "TotalRate": "0.00000", "TotalAmount": "0.00000", "MessageIntent": "",
+            "PowerpackUUID": "",
+        }
+        if fields["Text"] == "STOP":
+            fields["MessageIntent"] = "optout"
+        step = Step(at=0.0, message_id=inbound_uuid, status="received", fields=fields)
+        return SimulatedMessage(plan=plan, steps=[step], message_ids=[inbound_uuid])
+
+    # -- how Plivo posts it -------------------------------------------------------------
+
+    def request(self, url: str, fields: dict[str, str], http_method: str) -> Request:
+        nonce = "".join(secrets.choice("0123456789") for _ in range(20))  # new on every try
+        if http_method == "GET":
+            full = f"{url}{'&' if '?' in url else '?'}{urlencode(fields)}"
+            return Request("GET", full, signed_headers("GET", full, {}, nonce, self.auth_token))
+        return Request("POST", url, signed_headers("POST", url, fields, nonce, self.auth_token),
+                       data=fields)
+
+
+def main(argv=None) -> int:
+    return cli.main(FakePlivo(auth_token=env("PLIVO_AUTH_TOKEN")), argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,292 @@
+"""`make demo`: both apps, the fake providers playing at them, and proof that every report landed.
+
+    python -m shared.demo          # then serves the log pages until Ctrl-C
+    python -m shared.demo --once   # exits after the summary: 0 only if every report was stored
+
+Sample-only code: it starts the apps exactly as `python -m plivo_app` / `python -m nexmo_app`,
+runs the simulators exactly as a person would, and reads the results back through
+GET /messages/<id>, so it exercises the same paths a real provider does.
+"""
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from dotenv import load_dotenv
+
+from shared.config import env
+
+DEMO_DATABASE = "demo.db"
+TIME_SCALE = "0.01"  # Plivo's 60 s retry gap becomes 0.6 s
+SCENARIOS = {
+    "plivo": ["lifecycle", "failure", "multipart", "inbound", "duplicate", "out-of-order"],
+    "vonage": ["lifecycle", "failure", "multipart", "duplicate", "out-of-order"],
+}
+APPS = {  # provider: (app module, simulator module, port variable, default port, callback path)
+    "plivo": ("plivo_app", "plivo_app.simulate", "PLIVO_PORT", "5000", "/delivery"),
+    "vonage": ("nexmo_app", "nexmo_app.simulate", "VONAGE_PORT", "5001",
+               "/webhooks/delivery-receipt"),
+}
+TITLES = {"plivo": "Plivo", "vonage": "Vonage"}
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m shared.demo", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--once", action="store_true",
+                        help="stop after the summary; exit 0 only if every report was stored")
+    parser.add_argument("--plivo-port", type=int, default=int(env("PLIVO_PORT", "5000")),
+                        help="port of the Plivo app (default PLIVO_PORT or 5000)")
+    parser.add_argument("--vonage-port", type=int, default=int(env("VONAGE_PORT", "5001")),
+                        help="port of the Vonage app (default VONAGE_PORT or 5001)")
+    parser.add_argument("--messages", type=int, default=200,
+                        help="messages in each campaign (default 200)")
+    return parser.parse_args(argv)
+
+
+# -- settings -------------------------------------------------------------------------------
+
+def throwaway_secrets() -> dict[str, str]:
+    return {
+        "PLIVO_AUTH_ID": "MADEMO" + secrets.token_hex(7).upper(),  # MA + 18 characters
+        "PLIVO_AUTH_TOKEN": secrets.token_urlsafe(30),
+        "VONAGE_SIGNATURE_SECRET": secrets.token_urlsafe(30),
+        "VONAGE_SIGNATURE_METHOD": "md5hash",
+    }
+
+
+def prepare_settings(path: Path = Path(".env")) -> list[str]:
+    """Signatures are checked in the demo too: without a .env, write one with throwaway local
+    secrets; with one that lacks them, make some up for this run only. Returns what was done."""
+    notes = []
+    if not path.exists():
+        values = throwaway_secrets()
+        path.write_text(
+            "# Written by `make demo`: throwaway secrets so the demo's fake providers sign their\n"
+            "# callbacks and the apps check them. Put your real credentials here before talking\n"
+            "# to Plivo or Vonage; .env.example lists every setting.\n"
+            + "".join(f"{name}={value}\n" for name, value in values.items()),
+            encoding="utf-8")
+        notes.append(f"wrote {path} with throwaway local secrets (signatures are checked)")
+    load_dotenv(path)
+    for name, value in throwaway_secrets().items():
+        if name in ("PLIVO_AUTH_TOKEN", "VONAGE_SIGNATURE_SECRET") and not env(name):
+            os.environ[name] = value
+            notes.append(f"{name} is not in {path}: using a throwaway one for this run "
+                         "(add one there to run the simulators by hand against the demo)")
+    return notes
+
+
+def demo_database() -> str:
+    """DATABASE_URL when set; otherwise a fresh demo.db, kept apart from the apps' sms.db."""
+    if env("DATABASE_URL"):
+        return env("DATABASE_URL")
+    for suffix in ("", "-wal", "-shm"):
+        Path(DEMO_DATABASE + suffix).unlink(missing_ok=True)
+    return f"sqlite:///{DEMO_DATABASE}"
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the apps' server does: connections of a previous run lingering in TIME_WAIT do
+        # not make the port busy, a server listening on it does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+# -- the apps -------------------------------------------------------------------------------
+
+def start_app(module: str, port: int, database_url: str, log_path: Path) -> subprocess.Popen:
+    environment = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1",
+                   "DATABASE_URL": database_url}
+    log_file = open(log_path, "w", encoding="utf-8")  # open as long as the app runs
+    return subprocess.Popen([sys.executable, "-m", module], env=environment, stdout=log_file,
+                            stderr=subprocess.STDOUT)
+
+
+def wait_until_healthy(base: str, process: subprocess.Popen, log_path: Path,
+                       seconds: float = 30) -> str | None:
+    """None once GET /healthz answers 200; otherwise why not."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log_path.read_text(encoding="utf-8").strip().splitlines()[-5:]
+            return f"exited with status {process.returncode}:\n    " + "\n    ".join(tail)
+        try:
+            if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return None
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    return f"did not answer {base}/healthz within {seconds:g} s (see {log_path})"
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+# -- playing and checking ---------------------------------------------------------------------
+
+def simulate(module: str, url: str, scenarios: list[str], expect_file: Path,
+             *extra: str) -> int:
+    command = [sys.executable, "-m", module, *scenarios, "--url", url,
+               "--time-scale", TIME_SCALE, "--expect-file", str(expect_file), *extra]
+    return subprocess.run(command, env=os.environ.copy()).returncode
+
+
+def play_everything(bases: dict[str, str], expect_file: Path, messages: int) -> int:
+    """Every scenario, then a campaign, at each app; returns how many runs gave up a report."""
+    failed_runs = 0
+    for seed, (provider, (_app, simulator, _var, _port, path)) in enumerate(APPS.items(), 1):
+        url = bases[provider] + path
+        print(f"\n{TITLES[provider]} app on {bases[provider]}: python -m {simulator} …")
+        failed_runs += simulate(simulator, url, SCENARIOS[provider], expect_file, "--quiet") != 0
+        failed_runs += simulate(simulator, url, ["campaign"], expect_file, "--messages",
+                                str(messages), "--seed", str(seed)) != 0
+    return failed_runs
+
+
+def check_stored(expect_file: Path, bases: dict[str, str]) -> tuple[int, list[str]]:
+    """Reads every simulated message back through GET /messages/<id>."""
+    session = requests.Session()
+    password = env("LOG_PAGE_PASSWORD")
+    if password:
+        session.auth = ("demo", password)
+    checked, problems = 0, []
+    for line in expect_file.read_text(encoding="utf-8").splitlines():
+        expected = json.loads(line)
+        checked += 1
+        url = f"{bases[expected['provider']]}/messages/{expected['message_id']}"
+        response = session.get(url, headers={"Accept": "application/json"}, timeout=10)
+        if response.status_code != 200:
+            problems.append(f"{url}: HTTP {response.status_code}")
+            continue
+        stored = response.json()
+        if stored["state"] != expected["state"] or len(stored["events"]) != expected["events"]:
+            problems.append(f"{url}: {stored['state']} with {len(stored['events'])} events, "
+                            f"expected {expected['state']} with {expected['events']}")
+    return checked, problems
+
+
+# A werkzeug access-log line: shown only when the answer was not 2xx.
+ACCESS_LINE = re.compile(r'"[A-Z]+ \S+ HTTP/[\d.]+" (\d{3}) ')
+STARTUP_NOISE = (" * ", "WARNING: This is a development server", "Press CTRL+C")
+
+
+COLOURS = re.compile(r"\x1b\[[0-9;]*m")  # werkzeug colours its access log on a terminal
+
+
+def worth_showing(line: str) -> bool:
+    if not line.strip() or any(noise in line for noise in STARTUP_NOISE):
+        return False
+    access = ACCESS_LINE.search(line)
+    return access is None or not access.group(1).startswith("2")
+
+
+def follow(logs: dict[str, Path], processes: list[subprocess.Popen]) -> None:
+    """Like `stripe listen`: every report the apps log, as it arrives, until one stops."""
+    offsets = {name: path.stat().st_size for name, path in logs.items()}
+    while all(p.poll() is None for p in processes):
+        for name, path in logs.items():
+            with open(path, encoding="utf-8", errors="replace") as log:
+                log.seek(offsets[name])
+                text = log.read()
+            complete = text[:text.rfind("\n") + 1]
+            offsets[name] += len(complete.encode("utf-8"))
+            for line in COLOURS.sub("", complete).splitlines():
+                if worth_showing(line):
+                    print(f"{TITLES[name]:<7}| {line}", flush=True)
+        time.sleep(0.3)
+
+
+def stop_on_signal(signum, _frame):
+    raise KeyboardInterrupt
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    # Ctrl-C and `kill` both stop the apps too (a shell may start us with SIGINT ignored).
+    signal.signal(signal.SIGINT, stop_on_signal)
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    ports = {"plivo": args.plivo_port, "vonage": args.vonage_port}
+    for provider, port in ports.items():
+        if not port_is_free(port):
+            variable = APPS[provider][2]
+            print(f"Port {port} for the {TITLES[provider]} app is already in use (is `make run` "
+                  "or another demo running? On macOS, AirPlay Receiver takes 5000). Choose "
+                  f"another: make demo {variable}={port + 50}", file=sys.stderr)
+            return 2
+    for note in prepare_settings():
+        print(f"· {note}")
+    database_url = demo_database()
+    print(f"· storing in {database_url}")
+    workdir = Path(tempfile.mkdtemp(prefix="sms-demo-"))
+    expect_file = workdir / "expected.jsonl"
+    bases = {p: f"http://127.0.0.1:{port}" for p, port in ports.items()}
+    processes, logs = [], {}
+    keep_logs = True  # removed once the demo passed or the user stopped it
+    try:
+        for provider, (app, *_rest) in APPS.items():
+            logs[provider] = workdir / f"{app}.log"
+            processes.append(start_app(app, ports[provider], database_url, logs[provider]))
+        for process, provider in zip(processes, APPS, strict=True):
+            problem = wait_until_healthy(bases[provider], process, logs[provider])
+            if problem:
+                print(f"The {TITLES[provider]} app {problem}", file=sys.stderr)
+                return 1
+        failed_runs = play_everything(bases, expect_file, args.messages)
+        checked, problems = check_stored(expect_file, bases)
+        print(f"\nChecked through GET /messages/<id>: {checked - len(problems)} of {checked} "
+              "messages stored with the expected state and one event per distinct report.")
+        for problem in problems[:10]:
+            print(f"  ✗ {problem}")
+        print("\nThe SMS log (open it in a browser on this machine):")
+        for provider, base in bases.items():
+            print(f"  {TITLES[provider]:<7} {base}/messages")
+        ok = not problems and not failed_runs
+        if args.once:
+            print("Demo " + ("passed." if ok else f"FAILED: the app logs are in {workdir}"))
+            if ok:
+                keep_logs = False
+            return 0 if ok else 1
+        print("\nServing until Ctrl-C. Play more, e.g.\n"
+              f"  python -m plivo_app.simulate failure --url {bases['plivo']}/delivery\n"
+              f"  python -m nexmo_app.simulate campaign --messages 50 --url "
+              f"{bases['vonage']}/webhooks/delivery-receipt\n")
+        follow(logs, processes)
+        print(f"An app stopped; see its log in {workdir}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print()
+        keep_logs = False
+        return 0
+    finally:
+        stop(processes)
+        if not keep_logs:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,10 @@
+"""A fake provider, like `stripe trigger`: realistic, correctly signed callbacks on localhost.
+
+The engine is provider-neutral; each provider package passes its wire format in:
+
+- `model`: the pieces a provider fills in (`FakeProvider`), and what a scenario is made of.
+- `scenarios`: lifecycle, failure, multipart, inbound, duplicate, out-of-order, campaign.
+- `delivery`: posts each report at its time and retries it the way the provider does.
+- `summary` and `progress`: what the person running it sees.
+- `cli`: `python -m plivo_app.simulate …` and `python -m nexmo_app.simulate …`.
+"""

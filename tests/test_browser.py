@@ -1,0 +1,98 @@
+"""A real browser (headless Chromium) opens the SMS log after a simulated campaign.
+
+Screenshots are saved under test-artifacts/ for a person to look at. Skipped where Chromium is
+not installed (CI installs the Debian package `chromium`).
+"""
+
+import random
+import re
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from plivo_app.simulate import FakePlivo
+from shared.log_page import ACTIVE_REFRESH_SECONDS, IDLE_REFRESH_SECONDS, refresh_seconds
+from shared.simulator.delivery import Deliverer
+from shared.simulator.scenarios import build
+from tests.loopback import serving
+from tests.signing import PLIVO_AUTH_TOKEN
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+
+
+def chromium(url: str, profile: Path, *action: str) -> str:
+    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+               "--no-first-run", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", f"--user-data-dir={profile}", "--window-size=1280,900",
+               *action, url]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=90)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def play(url: str, scenario: str, **options) -> list:
+    provider = FakePlivo(auth_token=PLIVO_AUTH_TOKEN)
+    played = build(scenario, provider, random.Random(11), datetime.now(UTC), 0.001, **options)
+    deliveries = Deliverer(provider, url, time_scale=0.001, concurrency=8).run(played)
+    assert all(d.acknowledged for d in deliveries)
+    return played
+
+
+@needs_chromium
+def test_the_log_page_shows_one_row_per_message_in_a_real_browser(plivo_app, tmp_path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    with serving(plivo_app) as base:
+        played = play(base + "/delivery", "campaign", messages=25, delivery_rate=0.7)
+        played += play(base + "/delivery", "multipart", parts=3)
+        played += play(base + "/delivery", "inbound")
+        dom = chromium(f"{base}/messages", tmp_path / "profile", "--dump-dom")
+        chromium(f"{base}/messages", tmp_path / "profile",
+                 f"--screenshot={ARTIFACTS / 'messages.png'}")
+        multipart = next(m for m in played if m.plan.parts == 3)
+        detail = chromium(f"{base}/messages/{multipart.message_ids[0]}", tmp_path / "profile",
+                          "--dump-dom")
+        chromium(f"{base}/messages/{multipart.message_ids[0]}", tmp_path / "profile",
+                 f"--screenshot={ARTIFACTS / 'message.png'}")
+
+    rows = re.findall(r'<tr class="message-row" data-outcome="(\w+)"', dom)
+    assert len(rows) == len(played)  # the parts of a long message make one row
+    failed = [m for m in played if m.plan.error_code]
+    assert rows.count("failed") == len(failed) and rows.count("delivered") == len(played) - len(
+        failed)
+    assert "Invalid Destination Number" in dom or "Destination Temporarily Unavailable" in dom
+    assert "3/3 delivered" in dom
+    assert (ARTIFACTS / "messages.png").stat().st_size > 10_000
+
+    assert len(re.findall(r'<tr class="event-row"', detail)) == 3  # queued, sent, delivered
+    assert "1 of 3" in detail and "3 of 3" in detail
+    assert (ARTIFACTS / "message.png").stat().st_size > 10_000
+
+
+@needs_chromium
+def test_an_inbound_script_stays_text_in_a_real_browser(plivo_app, tmp_path):
+    provider = FakePlivo(auth_token=PLIVO_AUTH_TOKEN)
+    (inbound,) = build("inbound", provider, random.Random(2), datetime.now(UTC), 1)
+    fields = dict(inbound.steps[0].fields, Text='<script>document.title="owned"</script>')
+    signed = provider.request("http://localhost/delivery", fields, "POST")
+    response = plivo_app.test_client().post(signed.url, data=signed.data, headers=signed.headers)
+    assert response.status_code == 200
+    with serving(plivo_app) as base:
+        dom = chromium(f"{base}/messages/{fields['MessageUUID']}", tmp_path / "profile",
+                       "--dump-dom")
+    assert "owned" not in re.search(r"<title>(.*?)</title>", dom).group(1)
+    assert "&lt;script&gt;document.title" in dom
+
+
+def test_the_log_page_refreshes_every_few_seconds_only_while_reports_arrive():
+    now = datetime(2026, 11, 23, 12, 0, 0)
+    recent = [{"updated_at": "2026-11-23 11:59:30.000000"}]
+    quiet = [{"updated_at": "2026-11-23 11:40:00.000000"}]
+    assert refresh_seconds(recent, now) == ACTIVE_REFRESH_SECONDS
+    assert refresh_seconds(quiet, now) == IDLE_REFRESH_SECONDS
+    assert refresh_seconds([], now) == IDLE_REFRESH_SECONDS
