@@ -1,12 +1,16 @@
-"""Real app processes on loopback ports, for tests that need a server (kill -9, concurrency)."""
+"""Real servers on loopback ports: app processes (kill -9, concurrency) and in-thread servers
+(simulators, a browser)."""
 
 import contextlib
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+
+from werkzeug.serving import make_server
 
 from tests.signing import PLIVO_AUTH_TOKEN, VONAGE_SIGNATURE_METHOD, VONAGE_SIGNATURE_SECRET
 
@@ -62,3 +66,16 @@ def running_app(module: str, database_url: str, **kwargs):
         if process.poll() is None:
             process.terminate()
             process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def serving(wsgi_app):
+    """Serves a WSGI app on 127.0.0.1 in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

@@ -17,7 +17,7 @@ from plivo_app.simulate import FakePlivo
 from shared.log_page import ACTIVE_REFRESH_SECONDS, IDLE_REFRESH_SECONDS, refresh_seconds
 from shared.simulator.delivery import Deliverer
 from shared.simulator.scenarios import build
-from tests.loopback import serving
+from tests.servers import serving
 from tests.signing import PLIVO_AUTH_TOKEN
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -22,7 +22,7 @@ from shared.simulator.delivery import Deliverer
 from shared.simulator.scenarios import build, expectations
 from shared.simulator.summary import Summary, percentile
 from shared.status_tables import ERROR_CODES
-from tests.loopback import serving
+from tests.servers import serving
 from tests.signing import PLIVO_AUTH_TOKEN, VONAGE_SIGNATURE_METHOD, VONAGE_SIGNATURE_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
