@@ -4,7 +4,8 @@
     python -m nexmo_app.simulate campaign --messages 500 --time-scale 0.01
 
 The fields are those of the delivery receipt (https://developer.vonage.com/en/api/sms#delivery-
-receipt and seed 002), all strings; one receipt per part. Signed as Vonage signs webhooks when
+receipt and Nexmo's Delivery receipts guide), all strings; one receipt per part. Signed as
+Vonage signs webhooks when
 signing is switched on for the account (nexmo_app.signature: the SDK's Auth.sign_params for the
 HMAC methods); unsigned, as Vonage sends them by default, when no secret is set.
 """
@@ -20,7 +21,7 @@ from shared.config import env
 from shared.simulator import cli
 from shared.simulator.model import FakeProvider, Plan, Request, RetryPolicy, SimulatedMessage, Step
 
-PRICE = "0.03330000"  # per part to a UK mobile, EUR, as in seed 002
+PRICE = "0.03330000"  # per part to a UK mobile, EUR, as in Nexmo's Delivery receipts guide
 NETWORKS = ("23410", "23415", "23420", "23430")  # O2, Vodafone, Three, EE
 
 
@@ -36,7 +37,7 @@ def _exponential_gaps(first: float, cap: float, horizon: float) -> tuple[float, 
 class FakeVonage(FakeProvider):
     name, title, module = "vonage", "Vonage", "nexmo_app.simulate"
     path, port_variable, default_port = "/webhooks/delivery-receipt", "VONAGE_PORT", "5001"
-    # Vonage's docs disagree on retries (the project's provider notes, "Retries"). This
+    # Vonage's docs disagree on retries (webhooks guide vs SMS API reference). This
     # follows the more specific of the two accounts, which names the answers retried and the
     # backoff: only 429 and 5xx answers, and no answer at all, are retried, with exponential
     # backoff from 5 s up to 15 minutes between attempts, for 24 hours. The other account

@@ -23,9 +23,9 @@ TIME_FIELDS = ("MessageTime", "QueuedTime", "SentTime", "DeliveryReportTime")
 
 
 def _group_id(message_uuid: str, fields: dict[str, str]) -> str | None:
-    """Older docs (and seed 000): every part of a long SMS has its own MessageUUID and
-    ParentMessageUUID names the first part. Current docs send one report per message with the
-    field "reserved". Group only when there really are several parts."""
+    """Older docs (and Plivo's Delivery Reports tutorial): every part of a long SMS has its own
+    MessageUUID and ParentMessageUUID names the first part. Current docs send one report per
+    message with the field "reserved". Group only when there really are several parts."""
     parent = fields.get("ParentMessageUUID", "").strip()
     match = PART_INFO.match(fields.get("PartInfo", ""))
     if parent and (parent != message_uuid or (match and int(match.group(2)) > 1)):

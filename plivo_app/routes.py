@@ -1,7 +1,7 @@
 """The Plivo endpoint: status callbacks and inbound messages arrive at /delivery.
 
 Plivo retries a callback that is not answered 2xx within 8 seconds, at +60 s, +120 s and +240 s
-(Delivery Alerts FAQ, seed 001), so the handler answers as soon as the report is committed.
+(Plivo's Delivery Alerts FAQ), so the handler answers as soon as the report is committed.
 """
 
 from flask import Blueprint, Response, current_app, request

@@ -40,7 +40,7 @@ def message_uuid(rng: random.Random) -> str:
 class FakePlivo(FakeProvider):
     name, title, module = "plivo", "Plivo", "plivo_app.simulate"
     path, port_variable, default_port = "/delivery", "PLIVO_PORT", "5000"
-    # Delivery Alerts FAQ (seed 001): a callback not answered 2xx within 8 seconds is retried
+    # Delivery Alerts FAQ: a callback not answered 2xx within 8 seconds is retried
     # 60 s after the first attempt, then 120 s and 240 s after the retry before; then dropped.
     retry = RetryPolicy(timeout=8, gaps=(60, 120, 240))
     scenarios = ("lifecycle", "failure", "multipart", "inbound", "duplicate", "out-of-order",
@@ -114,8 +114,9 @@ class FakePlivo(FakeProvider):
             "Sequence": str(sequence), "MessageTime": times["QueuedTime"],
             "QueuedTime": times["QueuedTime"], "SentTime": times.get("SentTime", ""),
             "DeliveryReportTime": times.get("DeliveryReportTime", ""),
-            # Older docs and seed 000: every part has its own MessageUUID, ParentMessageUUID
-            # is the first part's, PartInfo counts them ("1 of 1" for a short message).
+            # Older docs and Plivo's Delivery Reports tutorial: every part has its own
+            # MessageUUID, ParentMessageUUID is the first part's, PartInfo counts them ("1 of 1"
+            # for a short message).
             "ParentMessageUUID": parent_uuid, "PartInfo": part_info, "PowerpackUUID": "",
             "requester_ip": "203.0.113.10",  # the address your send request came from
         }

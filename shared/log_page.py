@@ -2,7 +2,7 @@
 page should keep refreshing itself.
 
 The JSON answer of /messages keeps one entry per stored part; only the page for people rolls
-them up (DESIGN.md: a multipart message is delivered when every part is, failed when any part
+them up (a multipart message is delivered when every part is, failed when any part
 failed, pending otherwise).
 """
 

@@ -1,4 +1,4 @@
-"""Roll the parts of a long message up into one answer (DESIGN.md, "Normalized states").
+"""Roll the parts of a long message up into one answer (the README's "What the statuses mean").
 
 A multipart message is delivered when every part is, failed when any part failed, pending
 otherwise. Plivo's PartInfo ("2 of 3") tells how many parts to expect, so a message whose

@@ -1,4 +1,4 @@
-"""The normalized states every provider status maps onto (DESIGN.md, "Normalized states").
+"""The normalized states every provider status maps onto (the README's "What the statuses mean").
 
 `rank` orders states so a late or out-of-order callback never moves a message backwards: a
 report only replaces the stored state when its rank is higher (or equal, see `shared.store`).
@@ -38,7 +38,7 @@ def outcome(state: str, to_number: str | None) -> str:
     """The outcome delivery rates count.
 
     The US and Canada return no delivery receipts, so a message there stays `sent` forever:
-    Plivo's Delivery Alerts FAQ (seed 001) says to count "sent + delivered" as delivered.
+    Plivo's Delivery Alerts FAQ says to count "sent + delivered" as delivered.
     """
     if state == "sent" and is_north_american(to_number):
         return "delivered"

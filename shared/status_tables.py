@@ -2,7 +2,7 @@
 
 Sources: Plivo "Delivery Reports" and "Delivery Alerts" (seeds 000, 001) and its message error
 code list, https://www.plivo.com/docs/messaging/troubleshooting/error-codes/ ; Vonage "Delivery
-receipts" (seed 002) and its DLR error codes,
+receipts" guide and its DLR error codes,
 https://api.support.vonage.com/hc/en-us/articles/204014733 .
 
 Each error code maps to (text, retryable): retryable means temporary, so sending the same

@@ -1,4 +1,5 @@
-"""Callback bodies exactly as the providers send them (FACTS.md, seed 002)."""
+"""Callback bodies exactly as the providers send them (their docs; Nexmo's Delivery receipts
+guide)."""
 
 
 def plivo_status(**overrides) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Delivery-rate alerts (seed 001's rules): `python -m shared.alerts check` over the store.
+"""Delivery-rate alerts, the rules of Plivo's Delivery Alerts FAQ: `python -m shared.alerts check`
+over the store.
 
 Hundreds of messages are inserted in one statement each (interpreted by the same function the
 store uses); one test posts every report through the real apps instead.

@@ -1,11 +1,12 @@
-"""Status words and error codes, interpreted as DESIGN.md's "Normalized states" and FACTS.md say."""
+"""Status words and error codes, interpreted as the README's status table and the providers'
+docs say."""
 
 import pytest
 
 from shared.states import is_north_american, outcome
 from shared.status import explain_error, interpret
 
-# (provider word, normalized state, final, outcome): DESIGN.md's table, read row by row.
+# (provider word, normalized state, final, outcome): the README's status table, read row by row.
 PLIVO_STATUSES = [
     ("queued", "queued", False, "pending"),
     ("sent", "sent", False, "pending"),
@@ -26,7 +27,7 @@ VONAGE_STATUSES = [
     ("unknown", "unknown", True, "unknown"),
 ]
 
-# FACTS.md's error-code tables, with whether sending again later may succeed (temporary).
+# The providers' error-code tables, with whether sending again later may succeed (temporary).
 PLIVO_ERRORS = [
     ("10", "Invalid Message", False),
     ("20", "Network Error", True),
@@ -128,7 +129,7 @@ def test_each_vonage_err_code_has_its_text_and_retryable_flag(code, text, retrya
 
 
 def test_vonage_temporary_and_permanent_codes_are_the_ones_facts_names():
-    # FACTS.md: "2, 7, 8, 16 temporary; 3, 9, 11 permanent".
+    # Vonage: 2, 7, 8, 16 are temporary; 3, 9, 11 permanent.
     assert all(explain_error("vonage", c)[1] is True for c in ("2", "7", "8", "16"))
     assert all(explain_error("vonage", c)[1] is False for c in ("3", "9", "11"))
 

@@ -1,4 +1,5 @@
-"""Vonage's /webhooks/delivery-receipt: seed 002's receipts in all three dashboard settings."""
+"""Vonage's /webhooks/delivery-receipt: the Delivery receipts guide's receipts, in all three
+dashboard settings."""
 
 import json
 import logging
@@ -40,7 +41,7 @@ def receive(vonage, send, fields, now=None):
     return response
 
 
-# -- seed 002, exactly as printed ------------------------------------------------------------
+# -- Nexmo's Delivery receipts guide, exactly as printed -------------------------------------
 
 SEED_002_EXAMPLES = """
 {"err-code": "0", "message-timestamp": "2018-10-25 12:10:26", "messageId": "0B00000127FDBC63",

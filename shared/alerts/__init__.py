@@ -1,4 +1,4 @@
-"""Delivery-rate alerts: Plivo's hosted Delivery Alerts rules (seed 001), over our own store.
+"""Delivery-rate alerts: Plivo's hosted Delivery Alerts rules, over our own store.
 
 Both providers are judged the same way, each on its own messages.
 

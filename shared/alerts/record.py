@@ -2,7 +2,7 @@
 
 The primary key is (provider, direction, hour), and an alert is claimed with an insert that does
 nothing on conflict. Whichever process inserts first raises the alert; every other process, at
-the same moment or after a restart, finds the row and stays quiet. Plivo's FAQ (seed 001): "at
+the same moment or after a restart, finds the row and stays quiet. Plivo's Delivery Alerts FAQ: "at
 most, one email alert per hour (each for inbound and outbound)".
 """
 

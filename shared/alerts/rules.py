@@ -7,7 +7,7 @@ documented side of the line instead of wherever floating point rounding puts it.
 from fractions import Fraction
 from typing import NamedTuple
 
-# Plivo's Delivery Alerts FAQ (seed 001).
+# Plivo's Delivery Alerts FAQ.
 OUTBOUND_MINIMUM = 250  # outbound messages in the hour for the hour to be judged at all
 OUTBOUND_DROP = Fraction(25, 100)  # relative drop that raises an alert (25% or more)
 INBOUND_MINIMUM = 10  # inbound messages in the hour for the hour to be judged at all
