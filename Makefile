@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test run bench bench-alerts lint clean
+.PHONY: demo test test-postgres run bench bench-alerts lint clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,17 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The same suite on PostgreSQL: one throwaway schema per test (tests/database.py).
+test-postgres: $(STAMP)
+	$(BIN)/ruff check .
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
 run: $(STAMP)
 	$(BIN)/python -m shared.run
 
 bench: $(STAMP)
-	$(BIN)/python -m shared.bench
+	$(BIN)/python -m shared.bench $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -29,6 +29,8 @@ V2_NONCE = "X-Plivo-Signature-V2-Nonce"
 
 def check(method: str, url: str, headers, fields: dict[str, str], auth_token: str) -> str | None:
     """None when the callback is Plivo's; otherwise the reason it is not."""
+    if method not in ("GET", "POST"):  # Flask answers HEAD on GET routes; Plivo never sends it
+        return f"Plivo signs only GET and POST callbacks, not {method}"
     params = dict(fields) if method == "POST" else {}  # on GET the fields are in the URL
     v3 = [headers[name] for name in V3_HEADERS if headers.get(name)]
     if v3:

@@ -9,8 +9,11 @@ does the rest. SQLite (the default) and PostgreSQL share the code; only the upse
 dialect-specific.
 """
 
+import contextlib
 import logging
+import os
 import threading
+import time
 from typing import Any
 
 from sqlalchemy import (
@@ -95,6 +98,9 @@ events = Table(
 )
 
 
+CREATE_ATTEMPTS = 5
+
+
 class StorageUnavailable(Exception):
     """The database did not answer; the caller answers 503 so the provider retries."""
 
@@ -144,8 +150,10 @@ class Store:
         self._create_lock = threading.Lock()
         insert = _insert_for(self.engine)
 
+        # RETURNING tells whether the row was inserted: psycopg's rowcount for ON CONFLICT DO
+        # NOTHING comes back as -1 through SQLAlchemy, which read as "inserted" every time.
         self._insert_event = insert(events).on_conflict_do_nothing(
-            index_elements=["provider", "dedupe_key"])
+            index_elements=["provider", "dedupe_key"]).returning(events.c.id)
 
         upsert = insert(messages)
         new = upsert.excluded
@@ -159,6 +167,12 @@ class Store:
             index_elements=["provider", "message_id"],
             set_={**take, **keep_first, "updated_at": new.updated_at},
         ).returning(messages.c.state)
+        # The hot path runs these two as SQL compiled once, on DBAPI connections kept between
+        # reports: SQLAlchemy's per-execution machinery cost more than the database did.
+        self._insert_event_sql = _Compiled(self._insert_event, self.engine)
+        self._upsert_message_sql = _Compiled(self._upsert_message, self.engine)
+        self._idle: list = []  # DBAPI connections between two saves (list ops are atomic)
+        self._idle_pid = os.getpid()
 
     # -- schema and health -------------------------------------------------------------
 
@@ -169,12 +183,17 @@ class Store:
         with self._create_lock, self._errors():
             if self._tables_ready:
                 return
-            try:
-                metadata.create_all(self.engine)
-            except DBAPIError:
-                # Another process (a second worker or instance) created them at the same
-                # moment; checking again finds them. A real outage fails again here.
-                metadata.create_all(self.engine)
+            for attempt in range(CREATE_ATTEMPTS):
+                try:
+                    metadata.create_all(self.engine)
+                    break
+                except DBAPIError:
+                    # Another process (a second worker or instance) is creating them at the
+                    # same moment, one table or index ahead of this one: checking again finds
+                    # what it made. A database that does not answer is an outage: raised.
+                    if attempt == CREATE_ATTEMPTS - 1 or not self.ping():
+                        raise
+                    time.sleep(0.05 * (attempt + 1))
             self._tables_ready = True
 
     def ping(self) -> bool:
@@ -198,29 +217,76 @@ class Store:
         self.ensure_tables()
         i = report.interpretation
         now = utcnow()
-        with self._errors(), self.engine.begin() as conn:
-            inserted = conn.execute(self._insert_event, {
-                "provider": report.provider, "message_id": report.message_id,
-                "dedupe_key": report.dedupe_key, "kind": report.kind, "status": report.status,
-                "state": i.state, "error_code": i.error_code, "sequence": report.sequence,
-                "occurred_at": report.occurred_at, "received_at": report.received_at,
-                "raw": report.raw_json, "note": report.note,
-            }).rowcount
-            if not inserted:
+        event = {
+            "provider": report.provider, "message_id": report.message_id,
+            "dedupe_key": report.dedupe_key, "kind": report.kind, "status": report.status,
+            "state": i.state, "error_code": i.error_code, "sequence": report.sequence,
+            "occurred_at": report.occurred_at, "received_at": report.received_at,
+            "raw": report.raw_json, "note": report.note,
+        }
+        message = {
+            "provider": report.provider, "message_id": report.message_id,
+            "direction": report.direction, "from_number": report.from_number,
+            "to_number": report.to_number, "text": report.text, "status": report.status,
+            "state": i.state, "rank": STATES[i.state].rank, "final": i.final,
+            "outcome": i.outcome, "error_code": i.error_code, "sequence": report.sequence,
+            "group_id": report.group_id, "part_info": report.part_info,
+            "client_ref": report.client_ref,
+            # Placed in time by the provider's word, else by when the report arrived.
+            "sent_at": report.sent_at or report.received_at,
+            "created_at": now, "updated_at": now,
+        }
+        try:
+            return self._save_once(event, message, may_reconnect=True)
+        except _Reconnect:
+            # The kept connection had gone away (a database restart). Saving again on a new
+            # one is safe even if the first commit did land: the event is then a duplicate.
+            return self._save_once(event, message, may_reconnect=False)
+
+    def _save_once(self, event: dict, message: dict,
+                   may_reconnect: bool) -> tuple[str | None, bool]:
+        conn = self._checkout()
+        try:
+            cursor = conn.cursor()
+            cursor.execute(*self._insert_event_sql(event))
+            if not cursor.fetchall():
+                conn.commit()
                 return None, True
-            state = conn.execute(self._upsert_message, {
-                "provider": report.provider, "message_id": report.message_id,
-                "direction": report.direction, "from_number": report.from_number,
-                "to_number": report.to_number, "text": report.text, "status": report.status,
-                "state": i.state, "rank": STATES[i.state].rank, "final": i.final,
-                "outcome": i.outcome, "error_code": i.error_code, "sequence": report.sequence,
-                "group_id": report.group_id, "part_info": report.part_info,
-                "client_ref": report.client_ref,
-                # Placed in time by the provider's word, else by when the report arrived.
-                "sent_at": report.sent_at or report.received_at,
-                "created_at": now, "updated_at": now,
-            }).scalar_one()
+            cursor.execute(*self._upsert_message_sql(message))
+            state = cursor.fetchall()[0][0]
+            conn.commit()
+        except BaseException as err:
+            self._discard(conn, err, may_reconnect)
+            raise
+        self._idle.append(conn)
         return state, False
+
+    def _checkout(self):
+        if self._idle_pid != os.getpid():  # a forked worker must not share its parent's
+            self._idle, self._idle_pid = [], os.getpid()
+        try:
+            return self._idle.pop()
+        except IndexError:
+            with self._errors():
+                return self.engine.raw_connection()
+
+    def _discard(self, conn, err: BaseException, may_reconnect: bool) -> None:
+        """Roll back and drop the connection; a database error becomes StorageUnavailable."""
+        dbapi = self.engine.dialect.loaded_dbapi
+        with contextlib.suppress(Exception):
+            conn.rollback()
+        try:
+            disconnected = isinstance(err, dbapi.Error) and self.engine.dialect.is_disconnect(
+                err, conn.dbapi_connection, None)
+        except Exception:  # asking a broken connection can fail too; then it is not one
+            disconnected = False
+        with contextlib.suppress(Exception):
+            conn.invalidate()
+        if disconnected and may_reconnect:
+            raise _Reconnect() from err
+        if isinstance(err, dbapi.OperationalError | dbapi.InterfaceError) or disconnected:
+            log.warning("storage unavailable: %s", err)
+            raise StorageUnavailable(str(err)) from err
 
     # -- reading -----------------------------------------------------------------------
 
@@ -257,6 +323,45 @@ class Store:
         self.ensure_tables()
         with self._errors(), self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(events)).scalar_one()
+
+
+class _Reconnect(Exception):
+    """The connection kept from an earlier report is gone: save again on a fresh one."""
+
+
+class _Compiled:
+    """A statement compiled once for the engine's dialect: (SQL, parameters) per execution.
+
+    Compiled on first use, for the keys it is first given (every later call passes the same).
+    Only the columns whose type needs converting for this driver (SQLite has no DateTime) go
+    through SQLAlchemy's own bind processors, so values are stored exactly as SQLAlchemy
+    would store them.
+    """
+
+    def __init__(self, statement, engine: Engine):
+        self.statement, self.dialect = statement, engine.dialect
+        self.sql = None
+
+    def _compile(self, keys) -> None:
+        compiled = self.statement.compile(dialect=self.dialect, column_keys=list(keys))
+        self.positions = compiled.positiontup  # None for named parameter styles
+        self.processors = {}
+        for name, bind in compiled.binds.items():
+            processor = bind.type.dialect_impl(self.dialect).bind_processor(self.dialect)
+            if processor is not None:
+                self.processors[name] = processor
+        self.sql = str(compiled)
+
+    def __call__(self, values: dict) -> tuple:
+        if self.sql is None:
+            self._compile(values)
+        if self.processors:
+            values = dict(values)
+            for name, processor in self.processors.items():
+                values[name] = processor(values[name])
+        if self.positions is not None:
+            return self.sql, tuple(values[name] for name in self.positions)
+        return self.sql, values
 
 
 class _translate_errors:

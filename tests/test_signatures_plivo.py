@@ -223,3 +223,9 @@ def test_a_v2_callback_without_its_nonce_is_403(plivo):
     headers = v2_only(plivo_headers(fields))
     del headers["X-Plivo-Signature-V2-Nonce"]
     assert plivo.post("/delivery", data=fields, headers=headers).status_code == 403
+
+
+def test_a_signed_head_request_is_403_not_an_sdk_exception(plivo):
+    fields = plivo_status()
+    response = plivo.head("/delivery", query_string=fields, headers=plivo_headers(fields))
+    assert response.status_code == 403

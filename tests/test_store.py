@@ -1,0 +1,21 @@
+"""The store keeps values exactly as SQLAlchemy would, so time-range queries find them."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from shared.report import Report
+from shared.store import Store, events, messages
+
+
+def test_a_time_on_the_second_is_found_by_a_range_starting_at_that_second(database_url):
+    store = Store(database_url)
+    at = datetime(2026, 1, 10, 12, 0, 0)
+    store.save(Report(provider="vonage", kind="DLR", message_id="0B00000127FDBC63",
+                      status="delivered", fields={"messageId": "0B00000127FDBC63"},
+                      occurred_at=at, sent_at=at, received_at=at))
+    with store.engine.connect() as conn:
+        found = conn.execute(select(messages.c.sent_at).where(messages.c.sent_at >= at)).all()
+        occurred = conn.execute(select(events.c.occurred_at)).scalar_one()
+    assert found == [(at,)]
+    assert occurred == at
