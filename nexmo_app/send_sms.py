@@ -11,19 +11,17 @@ import argparse
 import logging
 import re
 
-import requests
 from pydantic import ValidationError
 from vonage import Auth, Vonage
 from vonage_http_client.errors import HttpRequestError
 from vonage_sms import PartialFailureError, SmsError, SmsMessage
 
-from shared.config import env, public_base_url, require
-from shared.send import fail, record_or_warn
+from shared.config import env, require
+from shared.send import NETWORK_ERRORS, callback_url, fail, record_or_warn
 from shared.status_tables import SEND_STATUS
 
 # SmsError carries no status attribute; the status code is only in its text.
 SMS_ERROR = re.compile(r"error code (\d+): (.*)$", re.S)
-NETWORK_ERRORS = (requests.exceptions.ConnectionError, requests.exceptions.Timeout)
 
 
 def parse_args(argv):
@@ -36,16 +34,6 @@ def parse_args(argv):
                         "(default PUBLIC_BASE_URL + /webhooks/delivery-receipt)")
     parser.add_argument("--client-ref", help="your reference, returned on every receipt")
     return parser.parse_args(argv)
-
-
-def callback_url(given: str | None) -> str:
-    if given:
-        return given
-    base = public_base_url()
-    if base is None:
-        require("PUBLIC_BASE_URL", "the receipts need a public URL "
-                "(e.g. https://abc123.ngrok.app), or pass --callback-url")
-    return f"{base}/webhooks/delivery-receipt"
 
 
 def explain_sms_error(err: SmsError) -> str:
@@ -80,9 +68,10 @@ def main(argv=None) -> int:
     api_secret = require("VONAGE_API_SECRET", "find it on the Vonage API dashboard")
     sender = args.sender or env("VONAGE_FROM") or require(
         "VONAGE_FROM", "the number or sender id to send from, or pass --from")
+    url = callback_url(args.callback_url, "/webhooks/delivery-receipt")
     try:
-        message = SmsMessage(to=args.to, from_=sender, text=args.text,
-                             callback=callback_url(args.callback_url), client_ref=args.client_ref)
+        message = SmsMessage(to=args.to, from_=sender, text=args.text, callback=url,
+                             client_ref=args.client_ref)
     except ValidationError as err:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
         return fail(f"Not sent: {problems}", 2)

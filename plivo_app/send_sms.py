@@ -9,14 +9,12 @@ each status change of this message; without it you get no delivery reports.
 import argparse
 
 import plivo
-import requests
 from plivo.exceptions import PlivoRestError
 
-from shared.config import env, public_base_url, require
-from shared.send import fail, record_or_warn
+from shared.config import env, require
+from shared.send import NETWORK_ERRORS, callback_url, fail, record_or_warn
 
 API_ERRORS = (PlivoRestError,)
-NETWORK_ERRORS = (requests.exceptions.ConnectionError, requests.exceptions.Timeout)
 
 
 def parse_args(argv):
@@ -30,23 +28,13 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def callback_url(given: str | None) -> str:
-    if given:
-        return given
-    base = public_base_url()
-    if base is None:
-        require("PUBLIC_BASE_URL", "the delivery reports need a public URL "
-                "(e.g. https://abc123.ngrok.app), or pass --callback-url")
-    return f"{base}/delivery"
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     auth_id = require("PLIVO_AUTH_ID", "find it on the Plivo console's home page")
     auth_token = require("PLIVO_AUTH_TOKEN", "find it on the Plivo console's home page")
     src = args.src or env("PLIVO_FROM_NUMBER") or require(
         "PLIVO_FROM_NUMBER", "the Plivo number to send from, or pass --from")
-    url = callback_url(args.callback_url)
+    url = callback_url(args.callback_url, "/delivery")
     try:
         client = plivo.RestClient(auth_id, auth_token)
         # Keywords only: dst is the SDK's first positional parameter.

@@ -2,9 +2,25 @@
 
 import sys
 
-from shared.config import database_url
+import requests
+
+from shared.config import database_url, public_base_url, require
 from shared.report import Report, utcnow
 from shared.store import StorageUnavailable, Store
+
+# Both SDKs send with requests, and let its network errors through unwrapped.
+NETWORK_ERRORS = (requests.exceptions.ConnectionError, requests.exceptions.Timeout)
+
+
+def callback_url(given: str | None, path: str) -> str:
+    """--callback-url, else the app's route on PUBLIC_BASE_URL (e.g. your ngrok address)."""
+    if given:
+        return given
+    base = public_base_url()
+    if base is None:
+        require("PUBLIC_BASE_URL", "the delivery reports need a public URL "
+                "(e.g. https://abc123.ngrok.app), or pass --callback-url")
+    return f"{base}{path}"
 
 
 def record_sent(provider: str, message_ids: list[str], responses: list[dict], from_number: str,
