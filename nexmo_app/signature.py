@@ -17,9 +17,17 @@ METHODS = ("md5hash", "md5", "sha1", "sha256", "sha512")
 DEFAULT_WINDOW_SECONDS = 300  # nothing in the SDK checks the age of `timestamp`
 
 
+HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
 def signing_string(params: dict[str, str]) -> str:
     return "".join(f"&{key}={str(params[key]).replace('&', '_').replace('=', '_')}"
                    for key in sorted(params) if key != "sig")
+
+
+def md5hash(params: dict[str, str], secret: str) -> str:
+    """The dashboard's default method, md5(string + secret); the v4 SDK implements only HMACs."""
+    return hashlib.md5((signing_string(params) + secret).encode()).hexdigest()
 
 
 class Verifier:
@@ -40,16 +48,16 @@ class Verifier:
         sig = fields.get("sig")
         if not sig:
             return "sig is missing"
+        if not set(sig) <= HEX_DIGITS or len(sig) > 128:
+            return "sig is not a hex digest"
         stamp = fields.get("timestamp", "")
-        if not stamp.isdigit() or len(stamp) > 12:
+        if not (stamp.isascii() and stamp.isdigit()) or len(stamp) > 12:
             return "timestamp is missing or not a Unix time"
         age = (time.time() if now is None else now) - int(stamp)
         if abs(age) > self.window:
             return f"timestamp is {int(age)} s from now, outside the {self.window} s window"
         if self.method == "md5hash":
-            # The v4 SDK implements only the HMAC methods.
-            expected = hashlib.md5((signing_string(fields) + self.secret).encode()).hexdigest()
-            matches = hmac.compare_digest(sig.lower().encode(), expected.encode())
+            matches = hmac.compare_digest(sig.lower(), md5hash(fields, self.secret))
         else:
             matches = self.auth.check_signature(dict(fields))
         return None if matches else f"sig does not match ({self.method})"
@@ -60,7 +68,7 @@ def sign(params: dict[str, str], secret: str, method: str, now: float | None = N
     signed = dict(params)
     signed["timestamp"] = str(int(time.time() if now is None else now))
     if method == "md5hash":
-        signed["sig"] = hashlib.md5((signing_string(signed) + secret).encode()).hexdigest()
+        signed["sig"] = md5hash(signed, secret)
     else:
         auth = Auth(api_key="simulator", signature_secret=secret, signature_method=method)
         signed["sig"] = auth.sign_params(dict(signed))

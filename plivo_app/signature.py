@@ -49,7 +49,7 @@ def check(method: str, url: str, headers, fields: dict[str, str], auth_token: st
             return f"{V2_NONCE} is missing"
         if any(validate_signature(url, nonce, part, auth_token)
                for sig in v2 for part in sig.split(",")):
-            log.info("V2 signature accepted: it covers the URL and nonce, not the body")
+            log.warning("V2 signature accepted: it covers the URL and nonce, not the body")
             return None
         return "X-Plivo-Signature-V2 does not match PLIVO_AUTH_TOKEN"
     return "no X-Plivo-Signature-V3 (or V2) header"

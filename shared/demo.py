@@ -89,9 +89,10 @@ def prepare_settings(path: Path = Path(".env")) -> list[str]:
 
 
 def demo_database() -> str:
-    """DATABASE_URL when set; otherwise a fresh demo.db, kept apart from the apps' sms.db."""
-    if env("DATABASE_URL"):
-        return env("DATABASE_URL")
+    """A fresh demo.db, kept apart from the apps' own database (DATABASE_URL in .env);
+    DEMO_DATABASE_URL runs the demo on another database, e.g. PostgreSQL."""
+    if env("DEMO_DATABASE_URL"):
+        return env("DEMO_DATABASE_URL")
     for suffix in ("", "-wal", "-shm"):
         Path(DEMO_DATABASE + suffix).unlink(missing_ok=True)
     return f"sqlite:///{DEMO_DATABASE}"
@@ -112,8 +113,12 @@ def port_is_free(port: int) -> bool:
 # -- the apps -------------------------------------------------------------------------------
 
 def start_app(module: str, port: int, database_url: str, log_path: Path) -> subprocess.Popen:
+    # The simulators call the apps on 127.0.0.1 and sign that URL, and the demo reads the log
+    # pages from there: a .env set up for ngrok (PUBLIC_BASE_URL, TRUST_PROXY) or with a
+    # LOG_PAGE_PASSWORD must not apply to the demo's apps.
     environment = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1",
-                   "DATABASE_URL": database_url}
+                   "DATABASE_URL": database_url, "PUBLIC_BASE_URL": "", "TRUST_PROXY": "",
+                   "LOG_PAGE_PASSWORD": ""}
     log_file = open(log_path, "w", encoding="utf-8")  # open as long as the app runs
     return subprocess.Popen([sys.executable, "-m", module], env=environment, stdout=log_file,
                             stderr=subprocess.STDOUT)

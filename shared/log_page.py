@@ -9,7 +9,7 @@ failed, pending otherwise).
 from collections import Counter
 from datetime import datetime, timedelta
 
-from shared.multipart import PART_INFO, rollup
+from shared.multipart import part_number, rollup
 from shared.report import utcnow
 
 ACTIVE_REFRESH_SECONDS = 3  # reports are arriving: follow them
@@ -17,13 +17,8 @@ IDLE_REFRESH_SECONDS = 30  # nothing new for a while: look now and then
 ACTIVE_WINDOW = timedelta(minutes=2)
 
 
-def _part_number(part: dict) -> int:
-    match = PART_INFO.match(part["part_info"] or "")
-    return int(match.group(1)) if match else 0
-
-
 def _roll_up(group_id: str, parts: list[dict]) -> dict:
-    parts = sorted(parts, key=_part_number)
+    parts = sorted(parts, key=part_number)
     summary = rollup(parts)
     first = next((p for p in parts if p["message_id"] == group_id), parts[0])
     failed = next((p for p in parts if p["outcome"] == "failed"), None)

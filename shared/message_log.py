@@ -14,7 +14,7 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import NotFound, Unauthorized
 
 from shared.log_page import list_view
-from shared.multipart import PART_INFO, rollup
+from shared.multipart import part_number, rollup
 from shared.states import STATES
 from shared.status import explain_error
 
@@ -40,12 +40,6 @@ def message_summary(row: dict) -> dict:
         "sent_at": _iso(row["sent_at"]), "created_at": _iso(row["created_at"]),
         "updated_at": _iso(row["updated_at"]),
     }
-
-
-def part_number(part: dict) -> int:
-    """ "10 of 12" after "2 of 12": parts sort by number, not by text."""
-    match = PART_INFO.match(part["part_info"] or "")
-    return int(match.group(1)) if match else 0
 
 
 def message_detail(row: dict) -> dict:

@@ -10,6 +10,12 @@ import re
 PART_INFO = re.compile(r"^\s*(\d+)\s+of\s+(\d+)\s*$")
 
 
+def part_number(part: dict) -> int:
+    """ "10 of 12" sorts after "2 of 12": by number, not by text."""
+    match = PART_INFO.match(part.get("part_info") or "")
+    return int(match.group(1)) if match else 0
+
+
 def expected_parts(parts: list[dict]) -> int:
     totals = [int(m.group(2)) for p in parts if (m := PART_INFO.match(p.get("part_info") or ""))]
     return max([len(parts), *totals])

@@ -44,7 +44,9 @@ class Report:
 
     @cached_property
     def interpretation(self) -> Interpretation:
-        return interpret(self.provider, self.status, self.error_code, self.to_number)
+        # A send call is "queued" whatever the provider calls its success (Vonage: status 0).
+        return interpret(self.provider, self.status, self.error_code, self.to_number,
+                         state="queued" if self.kind == "send" else None)
 
     @cached_property
     def raw_json(self) -> str:

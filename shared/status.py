@@ -30,8 +30,10 @@ def explain_error(provider: str, code: str | None) -> tuple[str | None, bool | N
     return known
 
 
-def interpret(provider: str, status: str, error_code: str | None, to_number: str | None = None):
-    state = STATUS_MAP[provider].get((status or "").strip().lower(), "unknown")
+def interpret(provider: str, status: str, error_code: str | None, to_number: str | None = None,
+              state: str | None = None):
+    """`state` skips the status table: the send scripts' record of a send call is "queued"."""
+    state = state or STATUS_MAP[provider].get((status or "").strip().lower(), "unknown")
     code = normalize_error_code(provider, error_code)
     text, retryable = explain_error(provider, code)
     return Interpretation(

@@ -22,7 +22,6 @@ STATUS_MAP: dict[str, dict[str, str]] = {
         "received": "received",  # inbound
     },
     "vonage": {
-        "queued": "queued",  # not a receipt word: our record of a send call that returned 0
         "accepted": "sent",
         "buffered": "sent",
         "delivered": "delivered",

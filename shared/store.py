@@ -11,7 +11,6 @@ dialect-specific.
 
 import contextlib
 import logging
-import os
 import threading
 import time
 from typing import Any
@@ -41,7 +40,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from shared.report import Report, utcnow
 from shared.states import STATES
@@ -167,12 +167,10 @@ class Store:
             index_elements=["provider", "message_id"],
             set_={**take, **keep_first, "updated_at": new.updated_at},
         ).returning(messages.c.state)
-        # The hot path runs these two as SQL compiled once, on DBAPI connections kept between
-        # reports: SQLAlchemy's per-execution machinery cost more than the database did.
+        # The hot path runs these two as SQL compiled once, on a DBAPI connection from the
+        # engine's pool: SQLAlchemy's per-execution machinery cost more than the database did.
         self._insert_event_sql = _Compiled(self._insert_event, self.engine)
         self._upsert_message_sql = _Compiled(self._upsert_message, self.engine)
-        self._idle: list = []  # DBAPI connections between two saves (list ops are atomic)
-        self._idle_pid = os.getpid()
 
     # -- schema and health -------------------------------------------------------------
 
@@ -201,7 +199,7 @@ class Store:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
             return True
-        except DBAPIError:
+        except SQLAlchemyError:  # includes a pool with no free connection
             return False
 
     def _errors(self):
@@ -239,18 +237,21 @@ class Store:
         try:
             return self._save_once(event, message, may_reconnect=True)
         except _Reconnect:
-            # The kept connection had gone away (a database restart). Saving again on a new
-            # one is safe even if the first commit did land: the event is then a duplicate.
+            # The pooled connection had gone away (a database restart); the pool checks the
+            # next one before handing it out. Saving again is safe even if the first commit
+            # did land: the event is then a duplicate.
             return self._save_once(event, message, may_reconnect=False)
 
     def _save_once(self, event: dict, message: dict,
                    may_reconnect: bool) -> tuple[str | None, bool]:
-        conn = self._checkout()
+        with self._errors():
+            conn = self.engine.raw_connection()
         try:
             cursor = conn.cursor()
             cursor.execute(*self._insert_event_sql(event))
             if not cursor.fetchall():
                 conn.commit()
+                conn.close()
                 return None, True
             cursor.execute(*self._upsert_message_sql(message))
             state = cursor.fetchall()[0][0]
@@ -258,17 +259,8 @@ class Store:
         except BaseException as err:
             self._discard(conn, err, may_reconnect)
             raise
-        self._idle.append(conn)
+        conn.close()  # back to the pool
         return state, False
-
-    def _checkout(self):
-        if self._idle_pid != os.getpid():  # a forked worker must not share its parent's
-            self._idle, self._idle_pid = [], os.getpid()
-        try:
-            return self._idle.pop()
-        except IndexError:
-            with self._errors():
-                return self.engine.raw_connection()
 
     def _discard(self, conn, err: BaseException, may_reconnect: bool) -> None:
         """Roll back and drop the connection; a database error becomes StorageUnavailable."""
@@ -371,6 +363,9 @@ class _translate_errors:
         return self
 
     def __exit__(self, exc_type, exc, tb):
+        if isinstance(exc, PoolTimeout):  # every pooled connection busy for 30 s
+            log.warning("storage unavailable: %s", exc)
+            raise StorageUnavailable(str(exc)) from exc
         if exc is not None and isinstance(exc, OperationalError | DBAPIError) and (
                 isinstance(exc, OperationalError) or exc.connection_invalidated):
             log.warning("storage unavailable: %s", exc.orig if hasattr(exc, "orig") else exc)

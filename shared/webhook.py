@@ -63,6 +63,10 @@ def _json_fields(raw: bytes) -> dict[str, str]:
         if isinstance(value, bool) or isinstance(value, dict | list):
             raise bad_request(f"The field {key!r} must be a string, not {type(value).__name__}.")
         fields[key] = "" if value is None else str(value)
+        try:  # JSON escapes can spell a lone surrogate ("\ud800"), which is not text
+            (key + fields[key]).encode("utf-8")
+        except UnicodeEncodeError:
+            raise bad_request(f"The field {key!r} is not valid Unicode text.") from None
     return fields
 
 
@@ -94,7 +98,7 @@ def required(fields: dict[str, str], name: str, what: str) -> str:
     value = fields.get(name, "").strip()
     if not value:
         raise bad_request(f"{name} is missing: {what}.")
-    if len(value) > MAX_ID_LENGTH and name != "Text":
+    if len(value) > MAX_ID_LENGTH:
         raise bad_request(f"{name} is longer than {MAX_ID_LENGTH} characters.")
     return value
 
@@ -103,7 +107,7 @@ def optional_int(fields: dict[str, str], name: str) -> int | None:
     value = fields.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit() or len(value) > 9:
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
         raise bad_request(f"{name} must be a whole number, got {value[:40]!r}.")
     return int(value)
 
@@ -119,5 +123,8 @@ def optional_time(fields: dict[str, str], name: str) -> datetime | None:
         raise bad_request(
             f"{name} is not a time like 2018-10-25 12:10:26: {value[:40]!r}.") from None
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise bad_request(f"{name} is out of range: {value[:40]!r}.") from None
     return parsed

@@ -22,7 +22,7 @@ from shared.simulator.delivery import Deliverer
 from shared.simulator.scenarios import build, expectations
 from shared.simulator.summary import Summary, percentile
 from shared.status_tables import ERROR_CODES
-from tests.servers import serving
+from tests.servers import free_port, serving
 from tests.signing import PLIVO_AUTH_TOKEN, VONAGE_SIGNATURE_METHOD, VONAGE_SIGNATURE_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -315,12 +315,6 @@ def test_the_simulator_says_so_when_nothing_answers(capsys):
     assert "start the app first (python -m plivo_app)" in capsys.readouterr().err
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_the_demo_stores_every_simulated_report_and_exits_0(tmp_path):
     environment = {k: v for k, v in os.environ.items() if k not in (
         "DATABASE_URL", "PLIVO_AUTH_TOKEN", "VONAGE_SIGNATURE_SECRET", "LOG_PAGE_PASSWORD")}
@@ -333,6 +327,22 @@ def test_the_demo_stores_every_simulated_report_and_exits_0(tmp_path):
     assert "Demo passed." in result.stdout
     assert "PLIVO_AUTH_TOKEN=" in (tmp_path / ".env").read_text()
     assert (tmp_path / "demo.db").exists()
+
+
+def test_the_demo_ignores_a_dotenv_set_up_for_ngrok_and_keeps_the_apps_database(tmp_path):
+    (tmp_path / ".env").write_text(
+        "PLIVO_AUTH_TOKEN=a-real-looking-token\nVONAGE_SIGNATURE_SECRET=a-secret\n"
+        "PUBLIC_BASE_URL=https://abc123.ngrok.app\nTRUST_PROXY=1\nLOG_PAGE_PASSWORD=pw\n"
+        f"DATABASE_URL=sqlite:///{tmp_path}/sms.db\n")
+    environment = {k: v for k, v in os.environ.items() if k not in (
+        "DATABASE_URL", "PLIVO_AUTH_TOKEN", "VONAGE_SIGNATURE_SECRET", "LOG_PAGE_PASSWORD")}
+    environment.update(PYTHONPATH=str(ROOT), PLIVO_PORT=str(free_port()),
+                       VONAGE_PORT=str(free_port()))
+    result = subprocess.run([sys.executable, "-m", "shared.demo", "--once", "--messages", "5"],
+                            cwd=tmp_path, env=environment, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (tmp_path / "sms.db").exists()
 
 
 def test_the_demo_names_a_port_already_in_use(tmp_path):

@@ -3,6 +3,7 @@ docs say."""
 
 import pytest
 
+from shared.report import Report
 from shared.states import is_north_american, outcome
 from shared.status import explain_error, interpret
 
@@ -90,9 +91,16 @@ def test_each_vonage_status_maps_to_its_normalized_state(word, state, final, exp
     assert (i.state, i.final, i.outcome) == (state, final, expected_outcome)
 
 
-def test_vonage_queued_is_the_record_of_a_send_call_that_returned_zero():
-    i = interpret("vonage", "queued", None, "447700900111")
-    assert (i.state, i.final, i.outcome) == ("queued", False, "pending")
+def test_a_send_call_record_is_queued_for_either_provider():
+    for provider in ("plivo", "vonage"):
+        report = Report(provider=provider, kind="send", message_id="m", status="queued",
+                        fields={}, to_number="447700900111")
+        i = report.interpretation
+        assert (i.state, i.final, i.outcome) == ("queued", False, "pending")
+
+
+def test_a_vonage_receipt_saying_queued_is_unknown_since_vonage_has_no_such_status():
+    assert interpret("vonage", "queued", "0", "447700900111").state == "unknown"
 
 
 @pytest.mark.parametrize("provider", ["plivo", "vonage"])

@@ -1,5 +1,6 @@
 """The store keeps values exactly as SQLAlchemy would, so time-range queries find them."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from sqlalchemy import select
@@ -19,3 +20,15 @@ def test_a_time_on_the_second_is_found_by_a_range_starting_at_that_second(databa
         occurred = conn.execute(select(events.c.occurred_at)).scalar_one()
     assert found == [(at,)]
     assert occurred == at
+
+
+def test_saves_from_many_threads_give_every_connection_back_to_the_pool(database_url):
+    store = Store(database_url)
+    reports = [Report(provider="plivo", kind="DLR", message_id=f"m-{n}", status="sent",
+                      fields={"MessageUUID": f"m-{n}"}) for n in range(60)]
+    store.ensure_tables()
+    with ThreadPoolExecutor(30) as pool:
+        results = list(pool.map(store.save, reports))
+    assert results == [("sent", False)] * 60
+    assert store.engine.pool.checkedout() == 0
+    assert store.ping()
