@@ -315,14 +315,20 @@ def test_the_simulator_says_so_when_nothing_answers(capsys):
     assert "start the app first (python -m plivo_app)" in capsys.readouterr().err
 
 
-def test_the_demo_stores_every_simulated_report_and_exits_0(tmp_path):
+def run_demo(folder, messages: int) -> subprocess.CompletedProcess:
+    """`python -m shared.demo --once` in an empty folder, on free ports, with no settings
+    but what the folder's .env says."""
     environment = {k: v for k, v in os.environ.items() if k not in (
         "DATABASE_URL", "PLIVO_AUTH_TOKEN", "VONAGE_SIGNATURE_SECRET", "LOG_PAGE_PASSWORD")}
     environment.update(PYTHONPATH=str(ROOT), PLIVO_PORT=str(free_port()),
                        VONAGE_PORT=str(free_port()))
-    result = subprocess.run([sys.executable, "-m", "shared.demo", "--once", "--messages", "20"],
-                            cwd=tmp_path, env=environment, capture_output=True, text=True,
-                            timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "shared.demo", "--once", "--messages", str(messages)],
+        cwd=folder, env=environment, capture_output=True, text=True, timeout=120)
+
+
+def test_the_demo_stores_every_simulated_report_and_exits_0(tmp_path):
+    result = run_demo(tmp_path, 20)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Demo passed." in result.stdout
     assert "PLIVO_AUTH_TOKEN=" in (tmp_path / ".env").read_text()
@@ -334,13 +340,7 @@ def test_the_demo_ignores_a_dotenv_set_up_for_ngrok_and_keeps_the_apps_database(
         "PLIVO_AUTH_TOKEN=a-real-looking-token\nVONAGE_SIGNATURE_SECRET=a-secret\n"
         "PUBLIC_BASE_URL=https://abc123.ngrok.app\nTRUST_PROXY=1\nLOG_PAGE_PASSWORD=pw\n"
         f"DATABASE_URL=sqlite:///{tmp_path}/sms.db\n")
-    environment = {k: v for k, v in os.environ.items() if k not in (
-        "DATABASE_URL", "PLIVO_AUTH_TOKEN", "VONAGE_SIGNATURE_SECRET", "LOG_PAGE_PASSWORD")}
-    environment.update(PYTHONPATH=str(ROOT), PLIVO_PORT=str(free_port()),
-                       VONAGE_PORT=str(free_port()))
-    result = subprocess.run([sys.executable, "-m", "shared.demo", "--once", "--messages", "5"],
-                            cwd=tmp_path, env=environment, capture_output=True, text=True,
-                            timeout=120)
+    result = run_demo(tmp_path, 5)
     assert result.returncode == 0, result.stdout + result.stderr
     assert not (tmp_path / "sms.db").exists()
 
