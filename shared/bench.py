@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import defaultdict
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from shared import loadgen
+from shared.run import wait_until_healthy
 from shared.store import Store, events
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -85,18 +85,9 @@ class Server:
             [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
              "--graceful-timeout", "5", app],
             cwd=ROOT, env=environment, stdout=self.log, stderr=self.log)
-        self._wait_until_healthy()
-
-    def _wait_until_healthy(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn exited ({self.process.returncode}); "
-                                 f"see {self.log.name}")
-            with suppress(OSError), urllib.request.urlopen(f"{self.base_url}/healthz", timeout=1):
-                return
-            time.sleep(0.2)
-        raise SystemExit(f"{self.base_url} did not answer within {timeout} s")
+        problem = wait_until_healthy(self.base_url, self.process)
+        if problem:
+            raise SystemExit(f"gunicorn {problem}; see {self.log.name}")
 
     def worker_rss_mb(self) -> list[float]:
         """Resident memory of each worker (Linux: /proc)."""

@@ -25,6 +25,7 @@ from pathlib import Path
 import requests
 from dotenv import load_dotenv
 
+from shared import run
 from shared.config import env
 
 DEMO_DATABASE = "demo.db"
@@ -116,29 +117,19 @@ def start_app(module: str, port: int, database_url: str, log_path: Path) -> subp
     # The simulators call the apps on 127.0.0.1 and sign that URL, and the demo reads the log
     # pages from there: a .env set up for ngrok (PUBLIC_BASE_URL, TRUST_PROXY) or with a
     # LOG_PAGE_PASSWORD must not apply to the demo's apps.
-    environment = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1",
-                   "DATABASE_URL": database_url, "PUBLIC_BASE_URL": "", "TRUST_PROXY": "",
-                   "LOG_PAGE_PASSWORD": ""}
+    settings = {"HOST": "127.0.0.1", "DATABASE_URL": database_url, "PUBLIC_BASE_URL": "",
+                "TRUST_PROXY": "", "LOG_PAGE_PASSWORD": ""}
     log_file = open(log_path, "w", encoding="utf-8")  # open as long as the app runs
-    return subprocess.Popen([sys.executable, "-m", module], env=environment, stdout=log_file,
-                            stderr=subprocess.STDOUT)
+    return run.start(module, port, settings, log=log_file)
 
 
-def wait_until_healthy(base: str, process: subprocess.Popen, log_path: Path,
-                       seconds: float = 30) -> str | None:
-    """None once GET /healthz answers 200; otherwise why not."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = log_path.read_text(encoding="utf-8").strip().splitlines()[-5:]
-            return f"exited with status {process.returncode}:\n    " + "\n    ".join(tail)
-        try:
-            if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return None
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    return f"did not answer {base}/healthz within {seconds:g} s (see {log_path})"
+def why_not_healthy(base: str, process: subprocess.Popen, log_path: Path) -> str | None:
+    """None once the app answers; otherwise why not, with the end of its log."""
+    problem = run.wait_until_healthy(base, process)
+    if problem is None:
+        return None
+    tail = log_path.read_text(encoding="utf-8").strip().splitlines()[-5:]
+    return f"{problem} (see {log_path}):\n    " + "\n    ".join(tail)
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
@@ -257,7 +248,7 @@ def main(argv=None) -> int:
             logs[provider] = workdir / f"{app}.log"
             processes.append(start_app(app, ports[provider], database_url, logs[provider]))
         for process, provider in zip(processes, APPS, strict=True):
-            problem = wait_until_healthy(bases[provider], process, logs[provider])
+            problem = why_not_healthy(bases[provider], process, logs[provider])
             if problem:
                 print(f"The {TITLES[provider]} app {problem}", file=sys.stderr)
                 return 1

@@ -17,6 +17,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def as_naive_utc(moment: datetime) -> datetime:
+    """A time as the store keeps it; one without an offset is taken as UTC already.
+    Raises OverflowError when the offset moves it out of the calendar (year 1 or 9999)."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
 @dataclass(frozen=True, eq=False)
 class Report:
     provider: str  # plivo | vonage

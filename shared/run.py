@@ -7,15 +7,34 @@ import os
 import signal
 import subprocess
 import sys
+import time
+import urllib.request
+from contextlib import suppress
 
 from shared.config import env
 
 APPS = (("plivo_app", "PLIVO_PORT", "5000"), ("nexmo_app", "VONAGE_PORT", "5001"))
 
 
-def start(module: str, port: str, extra_env: dict | None = None) -> subprocess.Popen:
-    environment = {**os.environ, "PORT": port, **(extra_env or {})}
-    return subprocess.Popen([sys.executable, "-m", module], env=environment)
+def start(module: str, port: str, extra_env: dict | None = None, log=None) -> subprocess.Popen:
+    """`python -m module` on PORT; its output goes to `log` (a file) when given."""
+    environment = {**os.environ, "PORT": str(port), **(extra_env or {})}
+    return subprocess.Popen([sys.executable, "-m", module], env=environment, stdout=log,
+                            stderr=subprocess.STDOUT if log else None)
+
+
+def wait_until_healthy(base_url: str, process: subprocess.Popen,
+                       seconds: float = 30) -> str | None:
+    """None once GET /healthz answers 200; otherwise why not."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return f"exited with status {process.returncode}"
+        # Not up yet, or up with storage unavailable (503, an HTTPError): ask again.
+        with suppress(OSError), urllib.request.urlopen(f"{base_url}/healthz", timeout=2):
+            return None
+        time.sleep(0.2)
+    return f"did not answer {base_url}/healthz within {seconds:g} s"
 
 
 def main() -> int:

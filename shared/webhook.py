@@ -7,11 +7,13 @@ a 400 that names it.
 """
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import parse_qsl
 
 from flask import Request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+from shared.report import as_naive_utc
 
 MAX_FIELDS = 100
 MAX_VALUE_LENGTH = 10_000  # a long inbound SMS arrives joined: 1,600 characters and more
@@ -122,9 +124,7 @@ def optional_time(fields: dict[str, str], name: str) -> datetime | None:
     except ValueError:
         raise bad_request(
             f"{name} is not a time like 2018-10-25 12:10:26: {value[:40]!r}.") from None
-    if parsed.tzinfo is not None:
-        try:
-            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-        except OverflowError:
-            raise bad_request(f"{name} is out of range: {value[:40]!r}.") from None
-    return parsed
+    try:
+        return as_naive_utc(parsed)
+    except OverflowError:
+        raise bad_request(f"{name} is out of range: {value[:40]!r}.") from None

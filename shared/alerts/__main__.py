@@ -8,12 +8,12 @@ unless the check could not run (the database did not answer: 1).
 import argparse
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from shared import config
 from shared.alerts import mail
 from shared.alerts.check import check
-from shared.report import utcnow
+from shared.report import as_naive_utc, utcnow
 from shared.store import StorageUnavailable, Store
 
 QUARTER = timedelta(minutes=15)
@@ -21,10 +21,7 @@ QUARTER = timedelta(minutes=15)
 
 def moment(value: str) -> datetime:
     """An ISO time as naive UTC; without an offset it is taken as UTC already."""
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
+    return as_naive_utc(datetime.fromisoformat(value))
 
 
 def next_quarter(now: datetime) -> datetime:
