@@ -2,6 +2,7 @@
 
     python -m shared.bench                 # the comparison, then the memory check
     python -m shared.bench --burst         # SQLite under 4 workers: 20k reports, 64 connections
+    python -m shared.bench --floor         # the least any receiver does (shared.bench_floor)
 
 Every server is `gunicorn -w 2` (sync workers), started here as a subprocess: the Plivo app, the
 Vonage app, and `shared.bench_bare`, a route on the same paths that reads, checks and stores
@@ -50,6 +51,7 @@ class Target:
     app: str  # what gunicorn runs
     path: str
     requests_module: str  # writes signed requests (shared.bench_requests)
+    stores: bool = True  # whether what it acknowledges must be in the store afterwards
 
 
 TARGETS = (
@@ -57,6 +59,9 @@ TARGETS = (
     Target("vonage", "nexmo_app:create_app()", "/webhooks/delivery-receipt",
            "nexmo_app.bench_requests"),
 )
+FLOORS = tuple(
+    Target(name, f"shared.bench_floor:{app}", "/delivery", "plivo_app.bench_requests", False)
+    for name, app in (("read", "read"), ("insert", "insert"), ("insert-busy", "insert_busy")))
 
 
 @dataclass
@@ -183,13 +188,13 @@ def missing(store: Store, provider: str, expected: set, unanswered: int = 0,
 
 # -- the comparison --------------------------------------------------------------------------
 
-def compare(args, workdir: str, environment: dict, use_wrk: bool) -> bool:
+def compare(args, workdir: str, environment: dict, use_wrk: bool, targets=TARGETS) -> bool:
     store = Store(environment["DATABASE_URL"])
     store.ensure_tables()
     requests = Requests(workdir, environment)
     with ExitStack() as stack:
         servers = {}
-        for name, app in [("bare", BARE)] + [(t.provider, t.app) for t in TARGETS]:
+        for name, app in [("bare", BARE)] + [(t.provider, t.app) for t in targets]:
             server = Server(app, free_port(), args.workers, environment,
                             os.path.join(workdir, f"{name}.log"))
             stack.callback(server.stop)
@@ -204,7 +209,7 @@ def compare(args, workdir: str, environment: dict, use_wrk: bool) -> bool:
             requests_file = requests.make(target, url, count)
             run = drive(url, requests_file, seconds, args.connections, use_wrk)
             estimate[name] = max(estimate.get(name, 0), run.rate)
-            if name != "bare":
+            if name != "bare" and target.stores:
                 in_flight = sum(run.sent) - run.requests - run.socket_errors
                 lost[name] += missing(store, target.provider,
                                       sent_reports(requests_file, run.sent), in_flight)
@@ -215,11 +220,11 @@ def compare(args, workdir: str, environment: dict, use_wrk: bool) -> bool:
         print(f"warming up ({'wrk' if use_wrk else 'shared.loadgen'}, {args.connections} "
               f"connections, gunicorn -w {args.workers}, {store.engine.dialect.name})",
               flush=True)
-        for target in TARGETS:
+        for target in targets:
             one(target, "bare", 2)
             one(target, target.provider, 2)
         for round_number in range(args.rounds):
-            for target in TARGETS:
+            for target in targets:
                 order = ["bare", target.provider]
                 if round_number % 2:
                     order.reverse()
@@ -234,7 +239,7 @@ def compare(args, workdir: str, environment: dict, use_wrk: bool) -> bool:
         print()
         print(f"{'app':<8}{'throughput':>12}{'p50 ratio':>11}{'p99 ratio':>11}{'non-2xx':>9}"
               f"{'missing':>9}{'unanswered':>12}")
-        for target in TARGETS:
+        for target in targets:
             pairs = runs[target.provider]
             bare_rate = sum(b.requests for b, _ in pairs) / sum(b.seconds for b, _ in pairs)
             app_rate = sum(a.requests for _, a in pairs) / sum(a.seconds for _, a in pairs)
@@ -249,8 +254,9 @@ def compare(args, workdir: str, environment: dict, use_wrk: bool) -> bool:
         print("missing: sent but not in the store; unanswered: still in flight when the load "
               "generator stopped,\nwhich the server may never have read. Acknowledged means "
               "stored when missing <= unanswered.")
-        print("target: throughput >= 0.80x, p99 <= 1.50x, no non-2xx, nothing acknowledged "
-              "missing: " + ("met" if ok else "NOT met"))
+        if targets is TARGETS:
+            print("target: throughput >= 0.80x, p99 <= 1.50x, no non-2xx, nothing acknowledged "
+                  "missing: " + ("met" if ok else "NOT met"))
     return ok
 
 
@@ -336,6 +342,8 @@ def parse_args(argv):
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--burst", action="store_true",
                         help="instead: the SQLite burst under 4 workers")
+    parser.add_argument("--floor", action="store_true",
+                        help="instead: the floor routes of shared.bench_floor against the bare one")
     parser.add_argument("--burst-reports", type=int, default=20_000)
     parser.add_argument("--burst-connections", type=int, default=64)
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
@@ -349,11 +357,17 @@ def main(argv=None) -> int:
         **os.environ, **SECRETS, "LOG_LEVEL": args.log_level, "LOG_FORMAT": "text",
         "DATABASE_URL": args.database_url or f"sqlite:///{workdir}/bench.db",
         "PUBLIC_BASE_URL": "", "TRUST_PROXY": "", "ALLOW_UNSIGNED_CALLBACKS": "",
+        "BENCH_FLOOR_DATABASE": os.path.join(workdir, "floor.db"),
     }
     use_wrk = shutil.which("wrk") is not None and not args.loadgen
     try:
         if args.burst:
             ok = burst(args, workdir, environment)
+        elif args.floor:
+            print("floor: the least any receiver does, against the bare route; these are "
+                  "ceilings for the apps\n(shared.bench_floor), not targets to meet")
+            compare(args, workdir, environment, use_wrk, FLOORS)
+            ok = True
         else:
             ok = compare(args, workdir, environment, use_wrk)
             if not args.skip_memory:

@@ -45,6 +45,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from shared.report import Report, utcnow
 from shared.states import STATES
+from shared.writer_lock import writer_lock
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,7 @@ class Store:
         self.engine = make_engine(url)
         self._tables_ready = False
         self._create_lock = threading.Lock()
+        self._writer_lock = writer_lock(self.engine)
         insert = _insert_for(self.engine)
 
         # RETURNING tells whether the row was inserted: psycopg's rowcount for ON CONFLICT DO
@@ -247,15 +249,16 @@ class Store:
         with self._errors():
             conn = self.engine.raw_connection()
         try:
-            cursor = conn.cursor()
-            cursor.execute(*self._insert_event_sql(event))
-            if not cursor.fetchall():
+            with self._writer_lock:
+                cursor = conn.cursor()
+                cursor.execute(*self._insert_event_sql(event))
+                if not cursor.fetchall():
+                    conn.commit()
+                    conn.close()
+                    return None, True
+                cursor.execute(*self._upsert_message_sql(message))
+                state = cursor.fetchall()[0][0]
                 conn.commit()
-                conn.close()
-                return None, True
-            cursor.execute(*self._upsert_message_sql(message))
-            state = cursor.fetchall()[0][0]
-            conn.commit()
         except BaseException as err:
             self._discard(conn, err, may_reconnect)
             raise

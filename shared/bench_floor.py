@@ -1,0 +1,61 @@
+"""The least any receiver must do, for `make bench BENCH_ARGS=--floor`: how close to the bare
+route a report can get on this machine, whatever the app does.
+
+    read        reads the form body and parses it, nothing else
+    insert      reads it and inserts the body into SQLite with the standard library's sqlite3,
+                one commit per report, writers queued on shared.writer_lock
+    insert-busy the same, writers left to SQLite's busy timeout
+
+Each is a WSGI app for gunicorn (`shared.bench_floor:read` …) on the same paths as the real
+ones, so it takes the same pre-signed requests; no signature is checked.
+"""
+
+import os
+import sqlite3
+from contextlib import nullcontext
+from urllib.parse import parse_qsl
+
+from flask import Flask, Response, request
+
+from shared.writer_lock import WriterLock
+
+DATABASE = os.environ.get("BENCH_FLOOR_DATABASE", "bench-floor.db")
+PATHS = ("/delivery", "/webhooks/delivery-receipt")
+
+
+def _app(handle) -> Flask:
+    app = Flask(__name__)
+    for path in PATHS:
+        app.add_url_rule(path, path, handle, methods=["GET", "POST"])
+    app.add_url_rule("/healthz", "healthz", lambda: Response("ok", mimetype="text/plain"))
+    return app
+
+
+def _read():
+    fields = dict(parse_qsl(request.get_data(as_text=True), keep_blank_values=True))
+    return Response("ok" if fields else "empty", mimetype="text/plain")
+
+
+class _Inserter:
+    def __init__(self, lock):
+        self.lock, self.connection = lock, None
+
+    def __call__(self):
+        body = request.get_data(as_text=True)
+        fields = dict(parse_qsl(body, keep_blank_values=True))
+        if self.connection is None:  # one per worker process, opened after gunicorn forked
+            self.connection = sqlite3.connect(DATABASE, timeout=10, isolation_level=None)
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            self.connection.execute("PRAGMA synchronous=NORMAL")
+            self.connection.execute("CREATE TABLE IF NOT EXISTS reports "
+                                    "(id INTEGER PRIMARY KEY, raw TEXT NOT NULL)")
+        with self.lock:
+            self.connection.execute("BEGIN IMMEDIATE")
+            self.connection.execute("INSERT INTO reports (raw) VALUES (?)", (body,))
+            self.connection.execute("COMMIT")
+        return Response("ok" if fields else "empty", mimetype="text/plain")
+
+
+read = _app(_read)
+insert = _app(_Inserter(WriterLock(os.path.abspath(DATABASE) + "-writer.lock")))
+insert_busy = _app(_Inserter(nullcontext()))
