@@ -35,7 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache sms.db sms.db-wal sms.db-shm demo.db demo.db-wal demo.db-shm
+	rm -rf $(VENV) .pytest_cache sms.db sms.db-wal sms.db-shm sms.db-writer.lock demo.db demo.db-wal demo.db-shm demo.db-writer.lock
 
 bench-alerts: $(STAMP)
 	$(BIN)/python -m shared.alerts.bench

@@ -61,7 +61,8 @@ TARGETS = (
 )
 FLOORS = tuple(
     Target(name, f"shared.bench_floor:{app}", "/delivery", "plivo_app.bench_requests", False)
-    for name, app in (("read", "read"), ("insert", "insert"), ("insert-busy", "insert_busy")))
+    for name, app in (("read", "read"), ("check", "check"), ("insert", "insert"),
+                      ("insert-busy", "insert_busy")))
 
 
 @dataclass
@@ -217,6 +218,7 @@ def compare(args, workdir: str, environment: dict, use_wrk: bool, targets=TARGET
             return run
 
         lost, unanswered = defaultdict(int), defaultdict(int)
+        width = max(8, *(len(t.provider) + 2 for t in targets))
         print(f"warming up ({'wrk' if use_wrk else 'shared.loadgen'}, {args.connections} "
               f"connections, gunicorn -w {args.workers}, {store.engine.dialect.name})",
               flush=True)
@@ -231,13 +233,13 @@ def compare(args, workdir: str, environment: dict, use_wrk: bool, targets=TARGET
                 result = {name: one(target, name, args.seconds) for name in order}
                 runs[target.provider].append((result["bare"], result[target.provider]))
                 b, a = result["bare"], result[target.provider]
-                print(f"  round {round_number + 1} {target.provider:<6} "
+                print(f"  round {round_number + 1} {target.provider:<{width - 2}} "
                       f"{a.rate:7.0f}/s vs bare {b.rate:7.0f}/s  ratio {a.rate / b.rate:.2f}  "
                       f"p50 {a.p50:6.1f} vs {b.p50:6.1f} ms  p99 {a.p99:6.1f} vs {b.p99:6.1f} ms",
                       flush=True)
         ok = True
         print()
-        print(f"{'app':<8}{'throughput':>12}{'p50 ratio':>11}{'p99 ratio':>11}{'non-2xx':>9}"
+        print(f"{'app':<{width}}{'throughput':>12}{'p50 ratio':>11}{'p99 ratio':>11}{'non-2xx':>9}"
               f"{'missing':>9}{'unanswered':>12}")
         for target in targets:
             pairs = runs[target.provider]
@@ -248,7 +250,7 @@ def compare(args, workdir: str, environment: dict, use_wrk: bool, targets=TARGET
             p99 = statistics.median(a.p99 / b.p99 for b, a in pairs)
             bad = sum(a.non2xx + a.socket_errors for _, a in pairs)
             name = target.provider
-            print(f"{name:<8}{ratio:>11.2f}x{p50:>10.2f}x{p99:>10.2f}x{bad:>9}{lost[name]:>9}"
+            print(f"{name:<{width}}{ratio:>11.2f}x{p50:>10.2f}x{p99:>10.2f}x{bad:>9}{lost[name]:>9}"
                   f"{unanswered[name]:>12}   ({app_rate:.0f}/s vs bare {bare_rate:.0f}/s)")
             ok &= ratio >= 0.80 and p99 <= 1.5 and bad == 0 and lost[name] <= unanswered[name]
         print("missing: sent but not in the store; unanswered: still in flight when the load "

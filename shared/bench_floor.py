@@ -2,12 +2,13 @@
 route a report can get on this machine, whatever the app does.
 
     read        reads the form body and parses it, nothing else
+    check       reads it and checks Plivo's V3 signature as plivo_app does (with the SDK)
     insert      reads it and inserts the body into SQLite with the standard library's sqlite3,
                 one commit per report, writers queued on shared.writer_lock
     insert-busy the same, writers left to SQLite's busy timeout
 
 Each is a WSGI app for gunicorn (`shared.bench_floor:read` …) on the same paths as the real
-ones, so it takes the same pre-signed requests; no signature is checked.
+ones, so it takes the same pre-signed requests.
 """
 
 import os
@@ -17,6 +18,7 @@ from urllib.parse import parse_qsl
 
 from flask import Flask, Response, request
 
+from plivo_app import signature
 from shared.writer_lock import WriterLock
 
 DATABASE = os.environ.get("BENCH_FLOOR_DATABASE", "bench-floor.db")
@@ -34,6 +36,13 @@ def _app(handle) -> Flask:
 def _read():
     fields = dict(parse_qsl(request.get_data(as_text=True), keep_blank_values=True))
     return Response("ok" if fields else "empty", mimetype="text/plain")
+
+
+def _check():
+    fields = dict(parse_qsl(request.get_data(as_text=True), keep_blank_values=True))
+    reason = signature.check(request.method, request.url, request.headers, fields,
+                             os.environ["PLIVO_AUTH_TOKEN"])
+    return Response(reason or "ok", status=403 if reason else 200, mimetype="text/plain")
 
 
 class _Inserter:
@@ -57,5 +66,6 @@ class _Inserter:
 
 
 read = _app(_read)
+check = _app(_check)
 insert = _app(_Inserter(WriterLock(os.path.abspath(DATABASE) + "-writer.lock")))
 insert_busy = _app(_Inserter(nullcontext()))
