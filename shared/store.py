@@ -4,9 +4,9 @@ Storing a report is one transaction of two statements:
 1. insert the event, doing nothing if its dedupe key is already there (a provider retry);
 2. upsert the message: create it if unknown, otherwise take the report's state only when it
    does not move the message backwards (see `_applies`).
-Both statements are built once and run with bound parameters, so SQLAlchemy's compiled cache
-does the rest. SQLite (the default) and PostgreSQL share the code; only the upsert construct is
-dialect-specific.
+Both statements are built and compiled once, then run with bound parameters. On SQLite the
+transaction runs under shared.writer_lock, one writer at a time. SQLite (the default) and
+PostgreSQL share the code; only the upsert construct is dialect-specific.
 """
 
 import contextlib
@@ -108,8 +108,9 @@ class StorageUnavailable(Exception):
 
 def _sqlite_pragmas(dbapi_connection, _record):
     # WAL lets readers and the writer run side by side; synchronous=NORMAL in WAL mode still
-    # survives a killed process (only an OS crash can lose the last commits); the busy
-    # timeout makes concurrent writers (several gunicorn workers) wait instead of failing.
+    # survives a killed process (only an OS crash can lose the last commits). Reports are
+    # written under shared.writer_lock; the busy timeout makes any other writer (the alerts
+    # job, another program) wait instead of failing.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -252,18 +253,16 @@ class Store:
             with self._writer_lock:
                 cursor = conn.cursor()
                 cursor.execute(*self._insert_event_sql(event))
-                if not cursor.fetchall():
-                    conn.commit()
-                    conn.close()
-                    return None, True
-                cursor.execute(*self._upsert_message_sql(message))
-                state = cursor.fetchall()[0][0]
+                inserted = bool(cursor.fetchall())
+                if inserted:  # a provider's retry changes nothing
+                    cursor.execute(*self._upsert_message_sql(message))
+                    state = cursor.fetchall()[0][0]
                 conn.commit()
         except BaseException as err:
             self._discard(conn, err, may_reconnect)
             raise
         conn.close()  # back to the pool
-        return state, False
+        return (state, False) if inserted else (None, True)
 
     def _discard(self, conn, err: BaseException, may_reconnect: bool) -> None:
         """Roll back and drop the connection; a database error becomes StorageUnavailable."""
