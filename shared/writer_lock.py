@@ -56,6 +56,7 @@ class WriterLock:
                 # The database's folder is missing or read-only: SQLite reports that itself
                 # (a 503) when the write is tried.
                 return None
+            self._close = weakref.finalize(self, os.close, self._file)  # when the Store goes
         return self._file
 
     def _after_fork(self) -> None:
@@ -65,7 +66,7 @@ class WriterLock:
         # alone: flock is let go only by an unlock or when the last copy closes.
         if self._file is not None:
             with contextlib.suppress(OSError):
-                os.close(self._file)
+                self._close()
         self._file = None
         self._threads = threading.Lock()
 

@@ -2,6 +2,7 @@
 worker gets a lock of its own rather than sharing its parent's."""
 
 import contextlib
+import gc
 import os
 import select
 import signal
@@ -91,3 +92,15 @@ def test_only_a_sqlite_file_gets_a_lock(tmp_path):
     assert not isinstance(
         writer_lock(create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")),
         WriterLock)
+
+
+def test_a_lock_gives_its_descriptor_back_when_it_goes(tmp_path):
+    def open_descriptors():
+        return len(os.listdir("/proc/self/fd"))
+
+    before = open_descriptors()
+    for _ in range(50):  # a Store per test, or per alerts check
+        with WriterLock(str(tmp_path / "sms.db-writer.lock")):
+            pass
+    gc.collect()
+    assert open_descriptors() == before
