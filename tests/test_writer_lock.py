@@ -95,12 +95,20 @@ def test_only_a_sqlite_file_gets_a_lock(tmp_path):
 
 
 def test_a_lock_gives_its_descriptor_back_when_it_goes(tmp_path):
-    def open_descriptors():
-        return len(os.listdir("/proc/self/fd"))
+    path = str(tmp_path / "sms.db-writer.lock")
 
-    before = open_descriptors()
-    for _ in range(50):  # a Store per test, or per alerts check
-        with WriterLock(str(tmp_path / "sms.db-writer.lock")):
+    def descriptors_of_the_lock_file():
+        found = 0
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):
+                found += os.readlink(f"/proc/self/fd/{fd}") == path
+        return found
+
+    locks = [WriterLock(path) for _ in range(50)]  # a Store per test, or per alerts check
+    for lock in locks:
+        with lock:
             pass
+    assert descriptors_of_the_lock_file() == 50
+    del locks, lock
     gc.collect()
-    assert open_descriptors() == before
+    assert descriptors_of_the_lock_file() == 0
