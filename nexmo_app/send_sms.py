@@ -16,7 +16,7 @@ from vonage import Auth, Vonage
 from vonage_http_client.errors import HttpRequestError
 from vonage_sms import PartialFailureError, SmsError, SmsMessage
 
-from shared.config import env, require
+from shared.config import require
 from shared.send import NETWORK_ERRORS, callback_url, fail, record_or_warn
 from shared.status_tables import SEND_STATUS
 
@@ -66,7 +66,7 @@ def main(argv=None) -> int:
     logging.getLogger("vonage").setLevel(logging.ERROR)
     api_key = require("VONAGE_API_KEY", "find it on the Vonage API dashboard")
     api_secret = require("VONAGE_API_SECRET", "find it on the Vonage API dashboard")
-    sender = args.sender or env("VONAGE_FROM") or require(
+    sender = args.sender or require(
         "VONAGE_FROM", "the number or sender id to send from, or pass --from")
     url = callback_url(args.callback_url, "/webhooks/delivery-receipt")
     try:

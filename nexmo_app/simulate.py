@@ -14,12 +14,19 @@ import random
 import sys
 import uuid
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
 
 from nexmo_app.signature import sign
 from shared.config import env
 from shared.simulator import cli
-from shared.simulator.model import FakeProvider, Plan, Request, RetryPolicy, SimulatedMessage, Step
+from shared.simulator.model import (
+    FakeProvider,
+    Plan,
+    Request,
+    RetryPolicy,
+    SimulatedMessage,
+    Step,
+    with_query,
+)
 
 PRICE = "0.03330000"  # per part to a UK mobile, EUR, as in Nexmo's Delivery receipts guide
 NETWORKS = ("23410", "23415", "23420", "23430")  # O2, Vodafone, Three, EE
@@ -110,7 +117,7 @@ class FakeVonage(FakeProvider):
             # must still fall inside the receiver's replay window.
             fields = sign({**fields, "nonce": str(uuid.uuid4())}, self.secret, self.method)
         if http_method == "GET":
-            return Request("GET", f"{url}{'&' if '?' in url else '?'}{urlencode(fields)}")
+            return Request("GET", with_query(url, fields))
         if http_method == "POST-JSON":
             return Request("POST", url, json=fields)
         return Request("POST", url, data=fields)

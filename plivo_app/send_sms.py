@@ -11,7 +11,7 @@ import argparse
 import plivo
 from plivo.exceptions import PlivoRestError
 
-from shared.config import env, require
+from shared.config import require
 from shared.send import NETWORK_ERRORS, callback_url, fail, record_or_warn
 
 API_ERRORS = (PlivoRestError,)
@@ -32,8 +32,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     auth_id = require("PLIVO_AUTH_ID", "find it on the Plivo console's home page")
     auth_token = require("PLIVO_AUTH_TOKEN", "find it on the Plivo console's home page")
-    src = args.src or env("PLIVO_FROM_NUMBER") or require(
-        "PLIVO_FROM_NUMBER", "the Plivo number to send from, or pass --from")
+    src = args.src or require("PLIVO_FROM_NUMBER", "the Plivo number to send from, or pass --from")
     url = callback_url(args.callback_url, "/delivery")
     try:
         client = plivo.RestClient(auth_id, auth_token)

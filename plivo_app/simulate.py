@@ -14,12 +14,19 @@ import secrets
 import sys
 import uuid
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
 
 from plivo_app.signature import signed_headers
 from shared.config import env, env_flag, require
 from shared.simulator import cli
-from shared.simulator.model import FakeProvider, Plan, Request, RetryPolicy, SimulatedMessage, Step
+from shared.simulator.model import (
+    FakeProvider,
+    Plan,
+    Request,
+    RetryPolicy,
+    SimulatedMessage,
+    Step,
+    with_query,
+)
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # QueuedTime, SentTime, DeliveryReportTime…
 RATE = "0.04000"  # per unit (SMS part) to a UK mobile, USD; failed messages are not charged
@@ -139,7 +146,7 @@ class FakePlivo(FakeProvider):
     def request(self, url: str, fields: dict[str, str], http_method: str) -> Request:
         nonce = "".join(secrets.choice("0123456789") for _ in range(20))  # new on every try
         if http_method == "GET":
-            full = f"{url}{'&' if '?' in url else '?'}{urlencode(fields)}"
+            full = with_query(url, fields)
             return Request("GET", full, signed_headers("GET", full, {}, nonce, self.auth_token))
         return Request("POST", url, signed_headers("POST", url, fields, nonce, self.auth_token),
                        data=fields)

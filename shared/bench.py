@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from shared import loadgen
-from shared.run import wait_until_healthy
+from shared.run import free_port, wait_until_healthy
 from shared.store import Store, events
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -93,6 +92,7 @@ class Server:
             cwd=ROOT, env=environment, stdout=self.log, stderr=self.log)
         problem = wait_until_healthy(self.base_url, self.process)
         if problem:
+            self.stop()
             raise SystemExit(f"gunicorn {problem}; see {self.log.name}")
 
     def worker_rss_mb(self) -> list[float]:
@@ -116,12 +116,6 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # -- requests and load -----------------------------------------------------------------------
@@ -177,11 +171,12 @@ def missing(store: Store, provider: str, expected: set, unanswered: int = 0,
     """How many sent reports are not in the store, once no more than the `unanswered` ones are
     missing or `settle` seconds have passed (requests still being served)."""
     deadline = time.monotonic() + settle
+    expected = {tuple(r) for r in expected}
     while True:
         with store.engine.connect() as conn:
-            stored = set(conn.execute(select(events.c.message_id, events.c.status)
-                                      .where(events.c.provider == provider)).all())
-        absent = len({tuple(r) for r in expected} - {tuple(r) for r in stored})
+            stored = {tuple(r) for r in conn.execute(
+                select(events.c.message_id, events.c.status).where(events.c.provider == provider))}
+        absent = len(expected - stored)
         if absent <= unanswered or time.monotonic() > deadline:
             return absent
         time.sleep(0.5)
@@ -317,10 +312,7 @@ def burst(args, workdir: str, environment: dict) -> bool:
             result = loadgen.run(("127.0.0.1", server.port), records, args.burst_connections)
         finally:
             server.stop()
-        with open(f"{requests_file}.reports") as file:
-            expected = {tuple(line.rstrip("\n").split("\t"))
-                        for line in list(file)[:args.burst_reports]}
-        lost = missing(store, target.provider, expected)
+        lost = missing(store, target.provider, sent_reports(requests_file, result.sent))
         errors_5xx = sum(n for status, n in result.statuses.items() if status >= 500)
         print(f"  {target.provider:<7} {result.requests} answered in {result.seconds:.1f} s "
               f"({result.requests / result.seconds:.0f}/s): statuses {dict(result.statuses)}, "

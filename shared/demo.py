@@ -25,21 +25,19 @@ from pathlib import Path
 import requests
 from dotenv import load_dotenv
 
+from nexmo_app.simulate import FakeVonage
+from plivo_app.simulate import FakePlivo
 from shared import run
 from shared.config import env
 
 DEMO_DATABASE = "demo.db"
 TIME_SCALE = "0.01"  # Plivo's 60 s retry gap becomes 0.6 s
-SCENARIOS = {
-    "plivo": ["lifecycle", "failure", "multipart", "inbound", "duplicate", "out-of-order"],
-    "vonage": ["lifecycle", "failure", "multipart", "duplicate", "out-of-order"],
-}
-APPS = {  # provider: (app module, simulator module, port variable, default port, callback path)
-    "plivo": ("plivo_app", "plivo_app.simulate", "PLIVO_PORT", "5000", "/delivery"),
-    "vonage": ("nexmo_app", "nexmo_app.simulate", "VONAGE_PORT", "5001",
-               "/webhooks/delivery-receipt"),
-}
-TITLES = {"plivo": "Plivo", "vonage": "Vonage"}
+# Each fake provider knows its app: the simulator's module, the port and the callback path.
+FAKES = {fake.name: fake for fake in (FakePlivo, FakeVonage)}
+
+
+def app_module(fake) -> str:
+    return fake.module.split(".")[0]  # plivo_app.simulate → plivo_app
 
 
 def parse_args(argv):
@@ -47,9 +45,11 @@ def parse_args(argv):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--once", action="store_true",
                         help="stop after the summary; exit 0 only if every report was stored")
-    parser.add_argument("--plivo-port", type=int, default=int(env("PLIVO_PORT", "5000")),
+    parser.add_argument("--plivo-port", type=int,
+                        default=int(env(FakePlivo.port_variable, FakePlivo.default_port)),
                         help="port of the Plivo app (default PLIVO_PORT or 5000)")
-    parser.add_argument("--vonage-port", type=int, default=int(env("VONAGE_PORT", "5001")),
+    parser.add_argument("--vonage-port", type=int,
+                        default=int(env(FakeVonage.port_variable, FakeVonage.default_port)),
                         help="port of the Vonage app (default VONAGE_PORT or 5001)")
     parser.add_argument("--messages", type=int, default=200,
                         help="messages in each campaign (default 200)")
@@ -132,17 +132,6 @@ def why_not_healthy(base: str, process: subprocess.Popen, log_path: Path) -> str
     return f"{problem} (see {log_path}):\n    " + "\n    ".join(tail)
 
 
-def stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-    for process in processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 # -- playing and checking ---------------------------------------------------------------------
 
 def simulate(module: str, url: str, scenarios: list[str], expect_file: Path,
@@ -155,11 +144,12 @@ def simulate(module: str, url: str, scenarios: list[str], expect_file: Path,
 def play_everything(bases: dict[str, str], expect_file: Path, messages: int) -> int:
     """Every scenario, then a campaign, at each app; returns how many runs gave up a report."""
     failed_runs = 0
-    for seed, (provider, (_app, simulator, _var, _port, path)) in enumerate(APPS.items(), 1):
-        url = bases[provider] + path
-        print(f"\n{TITLES[provider]} app on {bases[provider]}: python -m {simulator} …")
-        failed_runs += simulate(simulator, url, SCENARIOS[provider], expect_file, "--quiet") != 0
-        failed_runs += simulate(simulator, url, ["campaign"], expect_file, "--messages",
+    for seed, (provider, fake) in enumerate(FAKES.items(), 1):
+        url = bases[provider] + fake.path
+        print(f"\n{fake.title} app on {bases[provider]}: python -m {fake.module} …")
+        scenarios = [s for s in fake.scenarios if s != "campaign"]  # the campaign comes next
+        failed_runs += simulate(fake.module, url, scenarios, expect_file, "--quiet") != 0
+        failed_runs += simulate(fake.module, url, ["campaign"], expect_file, "--messages",
                                 str(messages), "--seed", str(seed)) != 0
     return failed_runs
 
@@ -167,9 +157,6 @@ def play_everything(bases: dict[str, str], expect_file: Path, messages: int) -> 
 def check_stored(expect_file: Path, bases: dict[str, str]) -> tuple[int, list[str]]:
     """Reads every simulated message back through GET /messages/<id>."""
     session = requests.Session()
-    password = env("LOG_PAGE_PASSWORD")
-    if password:
-        session.auth = ("demo", password)
     checked, problems = 0, []
     for line in expect_file.read_text(encoding="utf-8").splitlines():
         expected = json.loads(line)
@@ -213,7 +200,7 @@ def follow(logs: dict[str, Path], processes: list[subprocess.Popen]) -> None:
             offsets[name] += len(complete.encode("utf-8"))
             for line in COLOURS.sub("", complete).splitlines():
                 if worth_showing(line):
-                    print(f"{TITLES[name]:<7}| {line}", flush=True)
+                    print(f"{FAKES[name].title:<7}| {line}", flush=True)
         time.sleep(0.3)
 
 
@@ -229,10 +216,10 @@ def main(argv=None) -> int:
     ports = {"plivo": args.plivo_port, "vonage": args.vonage_port}
     for provider, port in ports.items():
         if not port_is_free(port):
-            variable = APPS[provider][2]
-            print(f"Port {port} for the {TITLES[provider]} app is already in use (is `make run` "
+            fake = FAKES[provider]
+            print(f"Port {port} for the {fake.title} app is already in use (is `make run` "
                   "or another demo running? On macOS, AirPlay Receiver takes 5000). Choose "
-                  f"another: make demo {variable}={port + 50}", file=sys.stderr)
+                  f"another: make demo {fake.port_variable}={port + 50}", file=sys.stderr)
             return 2
     for note in prepare_settings():
         print(f"· {note}")
@@ -244,13 +231,14 @@ def main(argv=None) -> int:
     processes, logs = [], {}
     keep_logs = True  # removed once the demo passed or the user stopped it
     try:
-        for provider, (app, *_rest) in APPS.items():
-            logs[provider] = workdir / f"{app}.log"
-            processes.append(start_app(app, ports[provider], database_url, logs[provider]))
-        for process, provider in zip(processes, APPS, strict=True):
+        for provider, fake in FAKES.items():
+            logs[provider] = workdir / f"{app_module(fake)}.log"
+            processes.append(
+                start_app(app_module(fake), ports[provider], database_url, logs[provider]))
+        for process, provider in zip(processes, FAKES, strict=True):
             problem = why_not_healthy(bases[provider], process, logs[provider])
             if problem:
-                print(f"The {TITLES[provider]} app {problem}", file=sys.stderr)
+                print(f"The {FAKES[provider].title} app {problem}", file=sys.stderr)
                 return 1
         failed_runs = play_everything(bases, expect_file, args.messages)
         checked, problems = check_stored(expect_file, bases)
@@ -260,7 +248,7 @@ def main(argv=None) -> int:
             print(f"  ✗ {problem}")
         print("\nThe SMS log (open it in a browser on this machine):")
         for provider, base in bases.items():
-            print(f"  {TITLES[provider]:<7} {base}/messages")
+            print(f"  {FAKES[provider].title:<7} {base}/messages")
         ok = not problems and not failed_runs
         if args.once:
             print("Demo " + ("passed." if ok else f"FAILED: the app logs are in {workdir}"))
@@ -268,9 +256,9 @@ def main(argv=None) -> int:
                 keep_logs = False
             return 0 if ok else 1
         print("\nServing until Ctrl-C. Play more, e.g.\n"
-              f"  python -m plivo_app.simulate failure --url {bases['plivo']}/delivery\n"
-              f"  python -m nexmo_app.simulate campaign --messages 50 --url "
-              f"{bases['vonage']}/webhooks/delivery-receipt\n")
+              f"  python -m {FakePlivo.module} failure --url {bases['plivo']}{FakePlivo.path}\n"
+              f"  python -m {FakeVonage.module} campaign --messages 50 --url "
+              f"{bases['vonage']}{FakeVonage.path}\n")
         follow(logs, processes)
         print(f"An app stopped; see its log in {workdir}", file=sys.stderr)
         return 1
@@ -279,7 +267,7 @@ def main(argv=None) -> int:
         keep_logs = False
         return 0
     finally:
-        stop(processes)
+        run.stop(processes)
         if not keep_logs:
             shutil.rmtree(workdir, ignore_errors=True)
 

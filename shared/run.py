@@ -5,6 +5,7 @@ Each app runs in its own process, exactly as `python -m plivo_app` / `python -m 
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,6 +24,13 @@ def start(module: str, port: str, extra_env: dict | None = None, log=None) -> su
                             stderr=subprocess.STDOUT if log else None)
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def wait_until_healthy(base_url: str, process: subprocess.Popen,
                        seconds: float = 30) -> str | None:
     """None once GET /healthz answers 200; otherwise why not."""
@@ -37,6 +45,19 @@ def wait_until_healthy(base_url: str, process: subprocess.Popen,
     return f"did not answer {base_url}/healthz within {seconds:g} s"
 
 
+def stop(processes: list[subprocess.Popen]) -> None:
+    """Ctrl-C to every app at once, then a kill for any still running 10 s later."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def main() -> int:
     processes = [start(module, env(var, default)) for module, var, default in APPS]
     try:
@@ -45,10 +66,7 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-                process.wait(timeout=10)
+        stop(processes)
     return max((p.returncode or 0) for p in processes)
 
 

@@ -6,7 +6,9 @@ from nexmo_app import create_app as create_vonage_app
 from plivo_app import create_app as create_plivo_app
 from tests.signing import PLIVO_AUTH_TOKEN, VONAGE_SIGNATURE_METHOD, VONAGE_SIGNATURE_SECRET
 
-# A developer's .env must not change what the tests see.
+# A developer's .env must not change what the tests see, nor what their child processes see:
+# set but empty, since python-dotenv never overrides a variable that is set, and the apps read
+# an empty setting as unset.
 SETTINGS = (
     "DATABASE_URL", "PUBLIC_BASE_URL", "TRUST_PROXY", "LOG_PAGE_PASSWORD", "LOG_FORMAT",
     "ALLOW_UNSIGNED_CALLBACKS", "PLIVO_AUTH_ID", "PLIVO_AUTH_TOKEN", "PLIVO_FROM_NUMBER",
@@ -19,7 +21,7 @@ SETTINGS = (
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
     for name in SETTINGS:
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, "")
 
 
 @pytest.fixture

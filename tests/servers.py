@@ -3,37 +3,16 @@
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 
 from werkzeug.serving import make_server
 
+from shared.run import free_port, wait_until_healthy
 from tests.signing import PLIVO_AUTH_TOKEN, VONAGE_SIGNATURE_METHOD, VONAGE_SIGNATURE_SECRET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_healthy(base_url: str, process: subprocess.Popen, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with status {process.returncode}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return
-        time.sleep(0.1)
-    raise RuntimeError(f"{base_url} did not become healthy in {timeout} s")
 
 
 def start_app(module: str, database_url: str, port: int | None = None,
@@ -49,11 +28,10 @@ def start_app(module: str, database_url: str, port: int | None = None,
     process = subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=environment,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base_url, process)
-    except Exception:
+    problem = wait_until_healthy(base_url, process, 20)
+    if problem:
         process.kill()
-        raise
+        raise RuntimeError(f"{module} {problem}")
     return process, base_url
 
 

@@ -9,7 +9,6 @@ import email
 import email.policy
 import itertools
 import os
-import socket
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -27,28 +26,13 @@ from shared.status import interpret
 from shared.store import Store, messages
 from tests import payloads
 from tests.callbacks import plivo_post, vonage_post_form
+from tests.servers import free_port
 
-MAIL_SETTINGS = ("ALERT_EMAIL_TO", "ALERT_EMAIL_FROM", "SMTP_HOST", "SMTP_PORT", "SMTP_USER",
-                 "SMTP_PASSWORD", "SMTP_STARTTLS")
 NOW = "2026-01-10T13:00:00Z"
 HOUR = datetime(2026, 1, 10, 12, 0)  # the window a check at NOW evaluates
 UK = "+447700900111"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _ids = itertools.count()
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on (for the SMTP server, or for a refused connection)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(autouse=True)
-def no_mail_settings(monkeypatch):
-    # A developer's .env must not make the tests send email.
-    for name in MAIL_SETTINGS:
-        monkeypatch.setenv(name, "")
 
 
 @pytest.fixture
@@ -270,7 +254,7 @@ def test_an_alert_is_raised_once_per_clock_hour_and_again_the_next_hour(store, c
 
 
 def run_check_process(database_url, *args, **env):
-    environment = dict(os.environ, DATABASE_URL=database_url, **{n: "" for n in MAIL_SETTINGS})
+    environment = dict(os.environ, DATABASE_URL=database_url)
     environment.update(env)
     return subprocess.Popen([sys.executable, "-m", "shared.alerts", "check", *args], cwd=ROOT,
                             env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 
 from nexmo_app import create_app as create_vonage_app
 from plivo_app import create_app as create_plivo_app
+from tests.callbacks import plivo_post
 from tests.payloads import plivo_inbound, plivo_status, vonage_receipt
-from tests.signing import plivo_headers, vonage_signed
+from tests.signing import vonage_signed
 
 VONAGE = "/webhooks/delivery-receipt"
 
@@ -171,7 +172,7 @@ def test_no_plivo_form_or_query_gives_a_5xx(open_plivo, plivo, fields, method):
         if method == "GET":
             no_server_error(client.get("/delivery", query_string=fields))
         else:
-            no_server_error(client.post("/delivery", data=fields, headers=plivo_headers(fields)))
+            no_server_error(plivo_post(client, fields))
 
 
 @FUZZ
@@ -228,7 +229,7 @@ def test_a_unicode_digit_timestamp_is_refused_not_a_crash(vonage):
 
 def test_a_unicode_digit_sequence_is_400(plivo):
     fields = plivo_status(Sequence="²")
-    response = plivo.post("/delivery", data=fields, headers=plivo_headers(fields))
+    response = plivo_post(plivo, fields)
     assert response.status_code == 400
     assert "Sequence must be a whole number" in response.text
 
@@ -245,6 +246,6 @@ def test_a_sig_that_is_not_hex_is_403(database_url, method):
 
 def test_a_time_whose_offset_leaves_the_calendar_is_400(plivo):
     fields = plivo_status(SentTime="0001-01-01 00:00:00+01:00")
-    response = plivo.post("/delivery", data=fields, headers=plivo_headers(fields))
+    response = plivo_post(plivo, fields)
     assert response.status_code == 400
     assert "SentTime is out of range" in response.text

@@ -5,10 +5,11 @@ import base64
 import pytest
 
 from plivo_app import create_app
+from tests.callbacks import INBOUND_UUID, plivo_post
 from tests.payloads import plivo_inbound
 from tests.signing import PLIVO_AUTH_TOKEN, plivo_headers
 
-PAGES = ("/messages", "/messages/2a8fa0d4-5bd6-11ee-8f53-0242ac110003")
+PAGES = ("/messages", f"/messages/{INBOUND_UUID}")
 
 
 def basic(password, user="anyone"):
@@ -19,7 +20,7 @@ def basic(password, user="anyone"):
 @pytest.fixture
 def with_message(plivo):
     fields = plivo_inbound()
-    assert plivo.post("/delivery", data=fields, headers=plivo_headers(fields)).status_code == 200
+    assert plivo_post(plivo, fields).status_code == 200
     return plivo
 
 
@@ -29,7 +30,7 @@ def locked(database_url):
                       "LOG_PAGE_PASSWORD": "s3cret-pages"})
     client = app.test_client()
     fields = plivo_inbound()
-    client.post("/delivery", data=fields, headers=plivo_headers(fields))
+    plivo_post(client, fields)
     return client
 
 
@@ -90,7 +91,7 @@ def test_the_webhook_stays_open_to_the_internet(plivo):
 
 def test_a_script_in_an_inbound_message_stays_text_on_the_page(plivo):
     fields = plivo_inbound(Text="<script>alert('x')</script>", From="<b>evil</b>")
-    plivo.post("/delivery", data=fields, headers=plivo_headers(fields))
+    plivo_post(plivo, fields)
     for page in (PAGES[1] + "?format=html", "/messages"):
         html = plivo.get(page, headers={"Accept": "text/html"}).text
         assert "<script>alert" not in html

@@ -213,15 +213,12 @@ def test_sending_to_the_from_number_is_refused_by_the_sdk_before_any_request(api
     assert len(api.calls) == 0
 
 
-@pytest.mark.parametrize("name, args", [
-    ("PLIVO_AUTH_ID", PLIVO_ARGS), ("PLIVO_AUTH_TOKEN", PLIVO_ARGS),
-    ("PLIVO_FROM_NUMBER", PLIVO_ARGS), ("PUBLIC_BASE_URL", PLIVO_ARGS),
-])
-def test_plivo_send_without_a_setting_names_it_and_exits_2(api, environment, capsys, name,
-                                                           args):
+@pytest.mark.parametrize("name", [
+    "PLIVO_AUTH_ID", "PLIVO_AUTH_TOKEN", "PLIVO_FROM_NUMBER", "PUBLIC_BASE_URL"])
+def test_plivo_send_without_a_setting_names_it_and_exits_2(api, environment, capsys, name):
     environment.delenv(name)
     with pytest.raises(SystemExit) as exit_:
-        plivo_send.main(args)
+        plivo_send.main(PLIVO_ARGS)
     assert exit_.value.code == 2
     assert one_line(capsys.readouterr().err).startswith(f"{name} is not set")
     assert len(api.calls) == 0

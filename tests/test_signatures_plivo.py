@@ -8,25 +8,24 @@ from plivo.utils.signature_v3 import validate_v3_signature
 
 from plivo_app import create_app
 from plivo_app.signature import sign_v3
+from tests.callbacks import MESSAGE_UUID, PLIVO_URL, plivo_post
 from tests.payloads import plivo_status
 from tests.signing import PLIVO_AUTH_TOKEN, plivo_headers
 
-URL = "http://localhost/delivery"
 
-
-def stored(client, message_id="5b40a428-bfc7-4daf-9d40-3a0ee4a9a0c6"):
+def stored(client, message_id=MESSAGE_UUID):
     return client.get(f"/messages/{message_id}").status_code == 200
 
 
 def test_the_signing_helper_agrees_with_the_sdk_validator():
     fields = plivo_status()
-    sig = sign_v3("POST", URL, fields, "12345", PLIVO_AUTH_TOKEN)
-    assert validate_v3_signature("POST", URL, "12345", PLIVO_AUTH_TOKEN, sig, dict(fields))
+    sig = sign_v3("POST", PLIVO_URL, fields, "12345", PLIVO_AUTH_TOKEN)
+    assert validate_v3_signature("POST", PLIVO_URL, "12345", PLIVO_AUTH_TOKEN, sig, dict(fields))
 
 
 def test_a_correctly_signed_v3_callback_is_stored(plivo):
     fields = plivo_status()
-    response = plivo.post("/delivery", data=fields, headers=plivo_headers(fields))
+    response = plivo_post(plivo, fields)
     assert response.status_code == 200
     assert stored(plivo)
 
@@ -84,9 +83,9 @@ def test_a_post_signature_does_not_pass_as_a_get(plivo):
 
 
 def test_a_get_callback_signed_over_its_query_string_is_stored(plivo):
-    # With method=GET Plivo puts the fields in the query string and signs the whole URL.
+    # With method=GET Plivo puts the fields in the query string and signs the whole PLIVO_URL.
     query = urlencode(plivo_status())
-    headers = plivo_headers({}, url=f"{URL}?{query}", method="GET")
+    headers = plivo_headers({}, url=f"{PLIVO_URL}?{query}", method="GET")
     response = plivo.get(f"/delivery?{query}", headers=headers)
     assert response.status_code == 200, response.text
     assert stored(plivo)
@@ -95,14 +94,14 @@ def test_a_get_callback_signed_over_its_query_string_is_stored(plivo):
 def test_several_comma_separated_signatures_pass_when_one_matches(plivo):
     fields = plivo_status()
     good = plivo_headers(fields)["X-Plivo-Signature-V3"]
-    bad = sign_v3("POST", URL, fields, "05429567804466091622", "another-token")
+    bad = sign_v3("POST", PLIVO_URL, fields, "05429567804466091622", "another-token")
     headers = {**plivo_headers(fields), "X-Plivo-Signature-V3": f"{bad},{good}"}
     assert plivo.post("/delivery", data=fields, headers=headers).status_code == 200
 
 
 def test_several_signatures_none_matching_is_403(plivo):
     fields = plivo_status()
-    bad = sign_v3("POST", URL, fields, "05429567804466091622", "another-token")
+    bad = sign_v3("POST", PLIVO_URL, fields, "05429567804466091622", "another-token")
     headers = {**plivo_headers(fields), "X-Plivo-Signature-V3": f"{bad},{bad}"}
     assert plivo.post("/delivery", data=fields, headers=headers).status_code == 403
 

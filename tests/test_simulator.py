@@ -307,9 +307,7 @@ def test_the_simulator_exits_1_when_reports_were_given_up(plivo_app, capsys):
 
 
 def test_the_simulator_says_so_when_nothing_answers(capsys):
-    with socket.socket() as unused:
-        unused.bind(("127.0.0.1", 0))
-        port = unused.getsockname()[1]
+    port = free_port()  # nothing listens there
     status = cli.main(fake_plivo(), ["lifecycle", "--url", f"http://127.0.0.1:{port}/delivery"])
     assert status == 1
     assert "start the app first (python -m plivo_app)" in capsys.readouterr().err

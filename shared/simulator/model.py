@@ -9,6 +9,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,6 @@ class RetryPolicy:
     timeout: float  # seconds the provider waits for an answer
     gaps: tuple[float, ...]
     retry_statuses: frozenset[int] | None = None
-    source: str = ""
 
     def retries(self, status: int | None) -> bool:
         return status is None or self.retry_statuses is None or status in self.retry_statuses
@@ -63,6 +63,11 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)
     data: dict[str, str] | None = None  # form body
     json: dict[str, Any] | None = None  # JSON body
+
+
+def with_query(url: str, fields: dict[str, str]) -> str:
+    """The URL of a GET callback: the fields in the query string, after any already there."""
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(fields)}"
 
 
 class FakeProvider:

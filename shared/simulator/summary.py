@@ -48,11 +48,6 @@ class Summary:
         else:
             self.refused[attempt.status] += 1
 
-    @property
-    def ok(self) -> bool:
-        """Every report was finally acknowledged: the exit status is 0 only then."""
-        return self.given_up == 0
-
     def latency_line(self) -> str:
         figures = [(p, percentile(self.latencies, p)) for p in (50, 95, 99)]
         if figures[0][1] is None:
