@@ -2,9 +2,7 @@ import os
 
 import pytest
 
-from nexmo_app import create_app as create_vonage_app
-from plivo_app import create_app as create_plivo_app
-from tests.signing import PLIVO_AUTH_TOKEN, VONAGE_SIGNATURE_METHOD, VONAGE_SIGNATURE_SECRET
+from tests.signing import plivo_app_on, vonage_app_on
 
 # A developer's .env must not change what the tests see, nor what their child processes see:
 # set but empty, since python-dotenv never overrides a variable that is set, and the apps read
@@ -39,15 +37,12 @@ def database_url(tmp_path):
 
 @pytest.fixture
 def plivo_app(database_url):
-    return create_plivo_app({"DATABASE_URL": database_url, "PLIVO_AUTH_TOKEN": PLIVO_AUTH_TOKEN})
+    return plivo_app_on(database_url)
 
 
 @pytest.fixture
 def vonage_app(database_url):
-    return create_vonage_app({
-        "DATABASE_URL": database_url, "VONAGE_SIGNATURE_SECRET": VONAGE_SIGNATURE_SECRET,
-        "VONAGE_SIGNATURE_METHOD": VONAGE_SIGNATURE_METHOD,
-    })
+    return vonage_app_on(database_url)
 
 
 @pytest.fixture

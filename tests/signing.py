@@ -1,7 +1,12 @@
-"""Sign test callbacks exactly as the providers do (the same helpers the simulators use)."""
+"""Sign test callbacks exactly as the providers do (the same helpers the simulators use), and
+the apps and fake providers that share the tests' secrets."""
 
+from nexmo_app import create_app as create_vonage_app
 from nexmo_app import signature as vonage_signature
+from nexmo_app.simulate import FakeVonage
+from plivo_app import create_app as create_plivo_app
 from plivo_app import signature as plivo_signature
+from plivo_app.simulate import FakePlivo
 
 PLIVO_AUTH_ID = "MAXXXXXXXXXXXXXXXXXX"
 PLIVO_AUTH_TOKEN = "ZWY0ZjM4ZDY1ZmQ2NzZhOWE0YjBjNWVjYzRiNjY1"
@@ -17,3 +22,22 @@ def plivo_headers(fields, url="http://localhost/delivery", method="POST",
 def vonage_signed(fields, secret=VONAGE_SIGNATURE_SECRET, method=VONAGE_SIGNATURE_METHOD,
                   now=None):
     return vonage_signature.sign(fields, secret, method, now)
+
+
+def plivo_app_on(database_url: str):
+    return create_plivo_app({"DATABASE_URL": database_url, "PLIVO_AUTH_TOKEN": PLIVO_AUTH_TOKEN})
+
+
+def vonage_app_on(database_url: str):
+    return create_vonage_app({
+        "DATABASE_URL": database_url, "VONAGE_SIGNATURE_SECRET": VONAGE_SIGNATURE_SECRET,
+        "VONAGE_SIGNATURE_METHOD": VONAGE_SIGNATURE_METHOD,
+    })
+
+
+def fake_plivo(token=PLIVO_AUTH_TOKEN) -> FakePlivo:
+    return FakePlivo(auth_token=token)
+
+
+def fake_vonage(secret=VONAGE_SIGNATURE_SECRET, method=VONAGE_SIGNATURE_METHOD) -> FakeVonage:
+    return FakeVonage(secret=secret, method=method)

@@ -4,8 +4,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from nexmo_app import create_app as create_vonage_app
-from plivo_app import create_app as create_plivo_app
 from tests.callbacks import (
     MESSAGE_UUID,
     SEED_ACCEPTED,
@@ -16,21 +14,11 @@ from tests.callbacks import (
     stored_ids,
     vonage_post_form,
 )
-from tests.signing import PLIVO_AUTH_TOKEN, VONAGE_SIGNATURE_METHOD, VONAGE_SIGNATURE_SECRET
+from tests.signing import plivo_app_on, vonage_app_on
 
 UNREACHABLE = "sqlite:////nonexistent-dir/x.db"
 JSON = {"Accept": "application/json"}
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-
-
-def plivo_app_on(url):
-    return create_plivo_app({"DATABASE_URL": url, "PLIVO_AUTH_TOKEN": PLIVO_AUTH_TOKEN})
-
-
-def vonage_app_on(url):
-    return create_vonage_app({"DATABASE_URL": url,
-                              "VONAGE_SIGNATURE_SECRET": VONAGE_SIGNATURE_SECRET,
-                              "VONAGE_SIGNATURE_METHOD": VONAGE_SIGNATURE_METHOD})
 
 
 # -- /messages/<id> -------------------------------------------------------------------------

@@ -16,21 +16,15 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from nexmo_app.simulate import FakeVonage
-from plivo_app.simulate import FakePlivo
 from shared.simulator.delivery import Deliverer
 from shared.simulator.scenarios import build, expectations
 from shared.store import Store, events
 from tests.callbacks import MESSAGE_UUID, message, plivo_post, status_callback
 from tests.servers import running_app
-from tests.signing import PLIVO_AUTH_TOKEN, VONAGE_SIGNATURE_METHOD, VONAGE_SIGNATURE_SECRET
+from tests.signing import fake_plivo, fake_vonage
 
 TIME_SCALE = 0.002  # a campaign of a few provider-minutes plays in well under a second
-FAKE_PROVIDERS = {
-    "plivo_app": lambda: FakePlivo(auth_token=PLIVO_AUTH_TOKEN),
-    "nexmo_app": lambda: FakeVonage(secret=VONAGE_SIGNATURE_SECRET,
-                                    method=VONAGE_SIGNATURE_METHOD),
-}
+FAKE_PROVIDERS = {"plivo_app": fake_plivo, "nexmo_app": fake_vonage}
 
 
 def deliver_to_both(provider, played, base_urls):

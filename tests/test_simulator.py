@@ -15,15 +15,13 @@ from urllib.parse import parse_qsl
 import pytest
 
 from nexmo_app import create_app as create_vonage_app
-from nexmo_app.simulate import FakeVonage
-from plivo_app.simulate import FakePlivo
 from shared.simulator import cli
 from shared.simulator.delivery import Deliverer
 from shared.simulator.scenarios import build, expectations
 from shared.simulator.summary import Summary, percentile
 from shared.status_tables import ERROR_CODES
 from tests.servers import free_port, serving
-from tests.signing import PLIVO_AUTH_TOKEN, VONAGE_SIGNATURE_METHOD, VONAGE_SIGNATURE_SECRET
+from tests.signing import PLIVO_AUTH_TOKEN, VONAGE_SIGNATURE_SECRET, fake_plivo, fake_vonage
 
 ROOT = Path(__file__).resolve().parent.parent
 PLIVO_STATUS_FIELDS = {
@@ -35,14 +33,6 @@ PLIVO_INBOUND_FIELDS = {"MessageUUID", "From", "To", "Text", "Type", "Units", "T
                         "TotalAmount", "MessageIntent", "PowerpackUUID"}
 VONAGE_RECEIPT_FIELDS = {"msisdn", "to", "network-code", "messageId", "price", "status", "scts",
                          "err-code", "api-key", "message-timestamp"}
-
-
-def fake_plivo(token=PLIVO_AUTH_TOKEN):
-    return FakePlivo(auth_token=token)
-
-
-def fake_vonage(secret=VONAGE_SIGNATURE_SECRET, method=VONAGE_SIGNATURE_METHOD):
-    return FakeVonage(secret=secret, method=method)
 
 
 def play(provider, url, scenario, *, time_scale=0.001, seed=1, http_method="POST",
