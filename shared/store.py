@@ -126,7 +126,8 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
-def _insert_for(engine: Engine):
+def insert_for(engine: Engine):
+    """The dialect's INSERT, the one with ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
     return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[engine.dialect.name]
 
 
@@ -151,7 +152,7 @@ class Store:
         self._tables_ready = False
         self._create_lock = threading.Lock()
         self._writer_lock = writer_lock(self.engine)
-        insert = _insert_for(self.engine)
+        insert = insert_for(self.engine)
 
         # RETURNING tells whether the row was inserted: psycopg's rowcount for ON CONFLICT DO
         # NOTHING comes back as -1 through SQLAlchemy, which read as "inserted" every time.
@@ -181,7 +182,7 @@ class Store:
         """Tables are created on first use, so a fresh clone needs no migration step."""
         if self._tables_ready:
             return
-        with self._create_lock, self._errors():
+        with self._create_lock, self.errors():
             if self._tables_ready:
                 return
             for attempt in range(CREATE_ATTEMPTS):
@@ -205,7 +206,8 @@ class Store:
         except SQLAlchemyError:  # includes a pool with no free connection
             return False
 
-    def _errors(self):
+    def errors(self):
+        """Around any use of the engine: an unreachable database becomes StorageUnavailable."""
         return _translate_errors()
 
     # -- writing -----------------------------------------------------------------------
@@ -247,7 +249,7 @@ class Store:
 
     def _save_once(self, event: dict, message: dict,
                    may_reconnect: bool) -> tuple[str | None, bool]:
-        with self._errors():
+        with self.errors():
             conn = self.engine.raw_connection()
         try:
             with self._writer_lock:
@@ -289,7 +291,7 @@ class Store:
         query = select(messages).where(messages.c.message_id == message_id)
         if provider:
             query = query.where(messages.c.provider == provider)
-        with self._errors(), self.engine.connect() as conn:
+        with self.errors(), self.engine.connect() as conn:
             row = conn.execute(query.limit(1)).mappings().first()
             if row is None:
                 return None
@@ -310,12 +312,12 @@ class Store:
         query = select(messages).order_by(messages.c.updated_at.desc()).limit(limit)
         if provider:
             query = query.where(messages.c.provider == provider)
-        with self._errors(), self.engine.connect() as conn:
+        with self.errors(), self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
 
     def event_count(self) -> int:
         self.ensure_tables()
-        with self._errors(), self.engine.connect() as conn:
+        with self.errors(), self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(events)).scalar_one()
 
 

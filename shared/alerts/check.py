@@ -47,7 +47,7 @@ def check(store: Store, now: datetime, provider: str | None = None,
     answer.
     """
     store.ensure_tables()
-    with store._errors():
+    with store.errors():
         with store.engine.connect() as conn:
             found = evaluate(conn, now, provider)
         raised = []

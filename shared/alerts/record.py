@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Column, DateTime, String, Table, Text, update
 from sqlalchemy.engine import Connection
 
-from shared.store import _insert_for, metadata
+from shared.store import insert_for, metadata
 
 alerts = Table(
     "delivery_alerts", metadata,
@@ -33,7 +33,7 @@ def claim(conn: Connection, provider: str, direction: str, now: datetime, text: 
     """Record the alert; True only for the one caller whose insert created the row."""
     # RETURNING, not rowcount: a row comes back only when this insert created it, on every
     # driver (psycopg's rowcount for ON CONFLICT DO NOTHING is not reliable through SQLAlchemy).
-    insert = _insert_for(conn.engine)(alerts).on_conflict_do_nothing(
+    insert = insert_for(conn.engine)(alerts).on_conflict_do_nothing(
         index_elements=["provider", "direction", "hour"]).returning(alerts.c.hour)
     return conn.execute(insert, {"provider": provider, "direction": direction,
                                  "hour": clock_hour(now), "raised_at": now,
