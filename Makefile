@@ -4,38 +4,39 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-postgres run bench bench-alerts lint clean
+.PHONY: demo test test-postgres lint run bench bench-alerts clean
 
-$(STAMP): requirements.txt
+# requirements.txt is what the apps need in production; requirements-dev.txt adds the tests' tools.
+$(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m shared.demo $(if $(DEMO_ONCE),--once)
+	$(BIN)/python -m tools.demo $(if $(DEMO_ONCE),--once)
 
-test: $(STAMP)
-	$(BIN)/ruff check .
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The same suite on PostgreSQL: one throwaway schema per test (tests/database.py).
-test-postgres: $(STAMP)
-	$(BIN)/ruff check .
+test-postgres: lint
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-run: $(STAMP)
-	$(BIN)/python -m shared.run
-
-bench: $(STAMP)
-	$(BIN)/python -m shared.bench $(BENCH_ARGS)
-
+# Style, and imports one way (pyproject.toml: shared never imports an app or a tool).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+run: $(STAMP)
+	$(BIN)/python -m tools.run
+
+bench: $(STAMP)
+	$(BIN)/python -m tools.bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache sms.db sms.db-wal sms.db-shm sms.db-writer.lock demo.db demo.db-wal demo.db-shm demo.db-writer.lock
+	rm -rf $(VENV) .pytest_cache sms.db sms.db-wal sms.db-shm demo.db demo.db-wal demo.db-shm
 
 bench-alerts: $(STAMP)
-	$(BIN)/python -m shared.alerts.bench
+	$(BIN)/python -m tools.bench_alerts

@@ -1,21 +1,27 @@
 """Send an SMS through Vonage (Nexmo) with the delivery receipt callback set.
 
     python -m nexmo_app.send_sms --to 447700900000 --text "Hello" --client-ref order-42
+    python -m nexmo_app.send_sms --api messages --to 447700900000 --text "Hello"
 
-https://developer.vonage.com/en/messaging/sms/code-snippets/send-an-sms — `callback` overrides
-the dashboard's "Delivery receipts" URL for this message; `client_ref` comes back on every
-receipt. A long text is split into parts, each with its own message-id and its own receipt.
+SMS API (the default): https://developer.vonage.com/en/messaging/sms/code-snippets/send-an-sms —
+`callback` overrides the dashboard's "Delivery receipts" URL for this message; `client_ref`
+comes back on every receipt. A long text is split into parts, each with its own message-id and
+its own receipt. A text outside the GSM-7 alphabet is sent with type=unicode (nexmo_app.sms_parts).
+Messages API (--api messages): nexmo_app.send_messages_api.
 """
 
 import argparse
 import logging
 import re
+import sys
 
 from pydantic import ValidationError
 from vonage import Auth, Vonage
 from vonage_http_client.errors import HttpRequestError
 from vonage_sms import PartialFailureError, SmsError, SmsMessage
 
+from nexmo_app import send_messages_api, sms_parts
+from nexmo_app.routes import PATH
 from shared.config import require
 from shared.send import NETWORK_ERRORS, callback_url, fail, record_or_warn
 from shared.status_tables import SEND_STATUS
@@ -33,6 +39,10 @@ def parse_args(argv):
     parser.add_argument("--callback-url", help="where Vonage sends receipts "
                         "(default PUBLIC_BASE_URL + /webhooks/delivery-receipt)")
     parser.add_argument("--client-ref", help="your reference, returned on every receipt")
+    parser.add_argument("--api", choices=("sms", "messages"), default="sms",
+                        help="Vonage's SMS API (default; key and secret) or its Messages API "
+                        "(an application id and private key; status webhooks at "
+                        "/webhooks/message-status)")
     return parser.parse_args(argv)
 
 
@@ -64,14 +74,36 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     # The SDK also logs each HTTP error as a warning; the one line printed below says it all.
     logging.getLogger("vonage").setLevel(logging.ERROR)
+    try:
+        if args.api == "messages":
+            status = send_messages_api.send(args, _sender(args))
+        else:
+            status = send_sms_api(args)
+    except HttpRequestError as err:
+        return fail(f"Vonage answered HTTP {err.response.status_code} "
+                    f"({type(err).__name__}): {err.message}")
+    except NETWORK_ERRORS as err:
+        return fail(f"Could not reach Vonage: {err}")
+    if status == 0:
+        print(sms_parts.describe(args.text), file=sys.stderr)
+    return status
+
+
+def _sender(args) -> str:
+    return args.sender or require(
+        "VONAGE_FROM", "the number or sender id to send from, or pass --from")
+
+
+def send_sms_api(args) -> int:
     api_key = require("VONAGE_API_KEY", "find it on the Vonage API dashboard")
     api_secret = require("VONAGE_API_SECRET", "find it on the Vonage API dashboard")
-    sender = args.sender or require(
-        "VONAGE_FROM", "the number or sender id to send from, or pass --from")
-    url = callback_url(args.callback_url, "/webhooks/delivery-receipt")
+    sender = _sender(args)
+    url = callback_url(args.callback_url, PATH)
+    # Without type=unicode the SMS API sends GSM-7, and what GSM-7 cannot carry arrives garbled.
+    encoding = None if sms_parts.is_gsm7(args.text) else "unicode"
     try:
         message = SmsMessage(to=args.to, from_=sender, text=args.text, callback=url,
-                             client_ref=args.client_ref)
+                             client_ref=args.client_ref, type=encoding)
     except ValidationError as err:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
         return fail(f"Not sent: {problems}", 2)
@@ -87,15 +119,9 @@ def main(argv=None) -> int:
         return fail(f"Vonage sent {len(sent)} of {len(sent) + len(failed)} parts: {reasons}")
     except SmsError as err:
         return fail(f"Vonage refused the message: {explain_sms_error(err)}")
-    except HttpRequestError as err:
-        return fail(f"Vonage answered HTTP {err.response.status_code} "
-                    f"({type(err).__name__}): {err.message}")
-    except NETWORK_ERRORS as err:
-        return fail(f"Could not reach Vonage: {err}")
     _record([_as_sent(m) for m in response.messages],
             sender, args.to, args.text, args.client_ref)
     return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

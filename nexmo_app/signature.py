@@ -14,7 +14,16 @@ import time
 from vonage_http_client.auth import Auth
 
 METHODS = ("md5hash", "md5", "sha1", "sha256", "sha512")
-DEFAULT_WINDOW_SECONDS = 300  # nothing in the SDK checks the age of `timestamp`
+# How old a signed `timestamp` (or a Messages API token's `iat`) may be. Vonage retries an
+# unanswered webhook for up to 24 hours by its webhooks guide, 72 by the SMS API reference
+# (https://developer.vonage.com/en/messaging/sms/guides/delivery-receipts), and does not say
+# whether a retry is signed afresh. One that carries its first signature must still pass, since
+# a 403 is not retried and the report is lost. Replays are harmless here: a report is stored
+# once and never moves a message backwards. Nothing in the SDK checks the age.
+RETRY_HORIZON_SECONDS = 72 * 3600
+DEFAULT_WINDOW_SECONDS = RETRY_HORIZON_SECONDS
+# How far ahead of this clock a timestamp may be: clock skew, not retries.
+MAX_CLOCK_SKEW_SECONDS = 300
 
 
 HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
@@ -54,8 +63,12 @@ class Verifier:
         if not (stamp.isascii() and stamp.isdigit()) or len(stamp) > 12:
             return "timestamp is missing or not a Unix time"
         age = (time.time() if now is None else now) - int(stamp)
-        if abs(age) > self.window:
-            return f"timestamp is {int(age)} s from now, outside the {self.window} s window"
+        if age > self.window:
+            return (f"timestamp is {int(age)} s old, older than the {self.window} s of "
+                    "VONAGE_SIGNATURE_WINDOW_SECONDS")
+        if -age > MAX_CLOCK_SKEW_SECONDS:
+            return (f"timestamp is {int(-age)} s in the future, more than the "
+                    f"{MAX_CLOCK_SKEW_SECONDS} s of clock skew allowed")
         if self.method == "md5hash":
             matches = hmac.compare_digest(sig.lower(), md5hash(fields, self.secret))
         else:

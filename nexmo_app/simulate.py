@@ -2,6 +2,10 @@
 
     python -m nexmo_app.simulate lifecycle
     python -m nexmo_app.simulate campaign --messages 500 --time-scale 0.01
+    python -m nexmo_app.simulate lifecycle inbound --api messages
+
+--api sms (the default) plays the SMS API's delivery receipts, below; --api messages the
+Messages API's status and inbound webhooks (nexmo_app.simulate_messages_api).
 
 The fields are those of the delivery receipt (https://developer.vonage.com/en/api/sms#delivery-
 receipt and Nexmo's Delivery receipts guide), all strings; one receipt per part. Signed as
@@ -10,11 +14,13 @@ signing is switched on for the account (nexmo_app.signature: the SDK's Auth.sign
 HMAC methods); unsigned, as Vonage sends them by default, when no secret is set.
 """
 
+import argparse
 import random
 import sys
 import uuid
 from datetime import datetime, timedelta
 
+from nexmo_app import DEFAULT_PORT, PATH, PORT_VARIABLE
 from nexmo_app.signature import sign
 from shared.config import env
 from shared.simulator import cli
@@ -32,6 +38,11 @@ PRICE = "0.03330000"  # per part to a UK mobile, EUR, as in Nexmo's Delivery rec
 NETWORKS = ("23410", "23415", "23420", "23430")  # O2, Vodafone, Three, EE
 
 
+def handset(rng: random.Random) -> str:
+    """A UK mobile number from Ofcom's drama range, reserved for fiction: never a real person."""
+    return f"447700900{rng.randrange(1000):03d}"
+
+
 def _exponential_gaps(first: float, cap: float, horizon: float) -> tuple[float, ...]:
     gaps, wait, total = [], first, 0.0
     while total + wait <= horizon:
@@ -43,7 +54,7 @@ def _exponential_gaps(first: float, cap: float, horizon: float) -> tuple[float, 
 
 class FakeVonage(FakeProvider):
     name, title, module = "vonage", "Vonage", "nexmo_app.simulate"
-    path, port_variable, default_port = "/webhooks/delivery-receipt", "VONAGE_PORT", "5001"
+    path, port_variable, default_port = PATH, PORT_VARIABLE, DEFAULT_PORT
     # Vonage's docs disagree on retries (webhooks guide vs SMS API reference). This
     # follows the more specific of the two accounts, which names the answers retried and the
     # backoff: only 429 and 5xx answers, and no answer at all, are retried, with exponential
@@ -51,7 +62,10 @@ class FakeVonage(FakeProvider):
     # ("retries for up to 72 h") gives the answer timeout used here: 15 s.
     retry = RetryPolicy(timeout=15, gaps=_exponential_gaps(5, 15 * 60, 24 * 3600),
                         retry_statuses=frozenset({429, *range(500, 600)}))
-    scenarios = ("lifecycle", "failure", "multipart", "duplicate", "out-of-order", "campaign")
+    # No inbound: the SMS API sends inbound messages to a different webhook this app does not
+    # serve, so `degradation` plays only the outbound hours for Vonage.
+    scenarios = ("lifecycle", "failure", "multipart", "duplicate", "out-of-order", "campaign",
+                 "degradation")
     http_methods = ("POST", "POST-JSON", "GET")  # the dashboard's three settings
     # (weight, status, err-code)
     failures = (
@@ -75,7 +89,7 @@ class FakeVonage(FakeProvider):
 
     def message(self, plan: Plan, rng: random.Random, start: datetime,
                 time_scale: float) -> SimulatedMessage:
-        msisdn = f"447700900{rng.randrange(1000):03d}"  # Ofcom's drama range: fictional
+        msisdn = handset(rng)
         network = rng.choice(NETWORKS)
         ids = [f"{rng.getrandbits(64):016X}" for _ in range(plan.parts)]
         client_ref = f"order-{rng.randrange(10_000, 99_999)}" if plan.parts > 1 else None
@@ -124,9 +138,19 @@ class FakeVonage(FakeProvider):
 
 
 def main(argv=None) -> int:
-    provider = FakeVonage(secret=env("VONAGE_SIGNATURE_SECRET"),
-                          method=env("VONAGE_SIGNATURE_METHOD", "md5hash"))
-    return cli.main(provider, argv)
+    # Which API's webhooks to play; every other option is the shared simulator's.
+    choice = argparse.ArgumentParser(add_help=False)
+    choice.add_argument("--api", choices=("sms", "messages"), default="sms",
+                        help="sms: the SMS API's delivery receipts (default); messages: the "
+                             "Messages API's status and inbound webhooks, signed with a JWT")
+    api, _ = choice.parse_known_args(argv)
+    secret = env("VONAGE_SIGNATURE_SECRET")
+    if api.api == "messages":
+        # Imported here, not above: that module builds on FakeVonage, defined in this one.
+        from nexmo_app.simulate_messages_api import FakeVonageMessagesApi
+        return cli.main(FakeVonageMessagesApi(secret), argv, parents=[choice])
+    provider = FakeVonage(secret=secret, method=env("VONAGE_SIGNATURE_METHOD", "md5hash"))
+    return cli.main(provider, argv, parents=[choice])
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import argparse
 import plivo
 from plivo.exceptions import PlivoRestError
 
+from plivo_app.routes import PATH
 from shared.config import require
 from shared.send import NETWORK_ERRORS, callback_url, fail, record_or_warn
 
@@ -33,7 +34,7 @@ def main(argv=None) -> int:
     auth_id = require("PLIVO_AUTH_ID", "find it on the Plivo console's home page")
     auth_token = require("PLIVO_AUTH_TOKEN", "find it on the Plivo console's home page")
     src = args.src or require("PLIVO_FROM_NUMBER", "the Plivo number to send from, or pass --from")
-    url = callback_url(args.callback_url, "/delivery")
+    url = callback_url(args.callback_url, PATH)
     try:
         client = plivo.RestClient(auth_id, auth_token)
         # Keywords only: dst is the SDK's first positional parameter.

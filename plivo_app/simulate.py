@@ -15,6 +15,7 @@ import sys
 import uuid
 from datetime import datetime, timedelta
 
+from plivo_app import DEFAULT_PORT, PATH, PORT_VARIABLE
 from plivo_app.signature import signed_headers
 from shared.config import env, env_flag, require
 from shared.simulator import cli
@@ -46,12 +47,12 @@ def message_uuid(rng: random.Random) -> str:
 
 class FakePlivo(FakeProvider):
     name, title, module = "plivo", "Plivo", "plivo_app.simulate"
-    path, port_variable, default_port = "/delivery", "PLIVO_PORT", "5000"
+    path, port_variable, default_port = PATH, PORT_VARIABLE, DEFAULT_PORT
     # Delivery Alerts FAQ: a callback not answered 2xx within 8 seconds is retried
     # 60 s after the first attempt, then 120 s and 240 s after the retry before; then dropped.
     retry = RetryPolicy(timeout=8, gaps=(60, 120, 240))
     scenarios = ("lifecycle", "failure", "multipart", "inbound", "duplicate", "out-of-order",
-                 "campaign")
+                 "campaign", "degradation")
     http_methods = ("POST", "GET")  # the `method` given when sending
     # (weight, status, ErrorCode): undelivered comes back from the carrier; failed is Plivo's
     # own refusal before any carrier (and is not charged).
@@ -138,6 +139,13 @@ class FakePlivo(FakeProvider):
         }
         if fields["Text"] == "STOP":
             fields["MessageIntent"] = "optout"
+        if plan.malformed:
+            # A time this app cannot read: it answers 400 and keeps the message as undelivered,
+            # which is how Plivo counts an inbound message its Message URL did not take.
+            fields["MessageTime"] = start.strftime("%d/%m/%Y")
+            step = Step(at=0.0, message_id=inbound_uuid, status="undelivered", fields=fields,
+                        label="malformed", refusal_expected=True)
+            return SimulatedMessage(plan=plan, steps=[step], message_ids=[inbound_uuid])
         step = Step(at=0.0, message_id=inbound_uuid, status="received", fields=fields)
         return SimulatedMessage(plan=plan, steps=[step], message_ids=[inbound_uuid])
 

@@ -15,8 +15,11 @@ def env(name: str, default: str | None = None) -> str | None:
     return value or default
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
 def env_flag(name: str) -> bool:
-    return (env(name) or "").lower() in {"1", "true", "yes", "on"}
+    return (env(name) or "").lower() in TRUE_WORDS
 
 
 def database_url() -> str:

@@ -60,11 +60,11 @@ def refresh_seconds(rows: list[dict], now: datetime | None = None) -> int:
     return IDLE_REFRESH_SECONDS
 
 
-def list_view(rows: list[dict]) -> dict:
-    """The template's variables for /messages."""
-    messages = one_row_per_message(rows)
+def list_view(rows: list[dict], counts: dict[str, int], first_page: bool) -> dict:
+    """The template's variables for /messages: counts are the store's, for the whole filter.
+    Only the first page follows new reports; a later page stays still while it is read."""
     return {
-        "messages": messages,
-        "counts": Counter(m["outcome"] for m in messages),
-        "refresh": refresh_seconds(rows),
+        "messages": one_row_per_message(rows),
+        "counts": Counter(counts),
+        "refresh": refresh_seconds(rows) if first_page else 0,
     }

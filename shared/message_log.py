@@ -1,27 +1,30 @@
 """The local SMS log both apps mount: /messages, /messages/<id>, /healthz.
 
-The pages show phone numbers and message texts, so they are private: with LOG_PAGE_PASSWORD set
-they ask for HTTP Basic auth; without it they answer only requests made directly from this
-machine. A tunnel such as ngrok also connects from 127.0.0.1, but it adds forwarding headers,
-so a request carrying any of them is treated as coming from outside.
+The pages show phone numbers and message texts, so they are private: shared.private_pages
+says who may read them (LOG_PAGE_PASSWORD, or only this machine) and adds their headers.
 """
 
-import hmac
 import json
+import math
+from datetime import datetime
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
-from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import NotFound, Unauthorized
+from flask import Response, current_app, jsonify, render_template, request, url_for
+from werkzeug.exceptions import BadRequest, NotFound
 
+from shared import log_queries, metrics, private_pages
+from shared.answers import receiver_blueprint
 from shared.log_page import list_view
+from shared.log_queries import DIRECTIONS, OUTCOMES, Filters
 from shared.multipart import part_number, rollup
+from shared.pictures import HOUR, MAX_HOURS, pictures
+from shared.pictures_svg import inbound_chart, outbound_chart
+from shared.report import as_naive_utc, utcnow
 from shared.states import STATES
 from shared.status import explain_error
 
-FORWARDING_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
-LOOPBACK = ("127.", "::1", "::ffff:127.")
-
-blueprint = Blueprint("message_log", __name__, template_folder="templates")
+PER_PAGE = 100
+blueprint = receiver_blueprint("message_log", __name__, template_folder="templates")
+private_pages.protect(blueprint, open_endpoints=frozenset({"message_log.healthz"}))
 
 
 def _iso(value):
@@ -57,31 +60,10 @@ def message_detail(row: dict) -> dict:
     return detail
 
 
-def _is_direct_loopback() -> bool:
-    if any(h in request.headers for h in FORWARDING_HEADERS):
-        return False
-    # ProxyFix (TRUST_PROXY) rewrites remote_addr; the original peer is kept in the environ.
-    peer = request.environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR",
-                                                                  request.remote_addr)
-    return (peer or "").startswith(LOOPBACK)
-
-
-@blueprint.before_request
-def private_pages():
-    if request.endpoint == "message_log.healthz":
-        return None
-    password = current_app.config.get("LOG_PAGE_PASSWORD")
-    if password:
-        auth = request.authorization
-        given = (auth.password or "") if auth and auth.type == "basic" else ""
-        if hmac.compare_digest(given.encode(), password.encode()):
-            return None
-        raise Unauthorized(description="The SMS log needs the LOG_PAGE_PASSWORD.",
-                           www_authenticate=WWWAuthenticate("basic", {"realm": "SMS log"}))
-    if _is_direct_loopback():
-        return None
-    raise Unauthorized(description="The SMS log is served only to this machine; "
-                                   "set LOG_PAGE_PASSWORD to open it to others.")
+def only_provider() -> str | None:
+    """The provider whose messages the log shows; None (all) when the app has both receivers."""
+    receivers = current_app.extensions["sms_receivers"]
+    return receivers[0] if len(receivers) == 1 else None
 
 
 def _wants_json() -> bool:
@@ -89,18 +71,92 @@ def _wants_json() -> bool:
     return best == "application/json"
 
 
+def _time_arg(name: str) -> datetime | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return as_naive_utc(datetime.fromisoformat(value))
+    except (ValueError, OverflowError):
+        raise BadRequest(description=f"{name} must be a time like 2026-01-10T13:00 (UTC), "
+                                     f"not {value[:40]!r}.") from None
+
+
+def _choice_arg(name: str, choices: tuple[str, ...]) -> str | None:
+    value = request.args.get(name) or None
+    if value is not None and value not in choices:
+        raise BadRequest(description=f"{name} must be one of {', '.join(choices)}, "
+                                     f"not {value[:40]!r}.")
+    return value
+
+
+def filters_from_url() -> tuple[Filters, dict[str, str], int]:
+    """The filter, the URL arguments that spell it (for links that keep it), and the page."""
+    filters = Filters(provider=only_provider(), outcome=_choice_arg("outcome", OUTCOMES),
+                      state=_choice_arg("status", tuple(STATES)),
+                      direction=_choice_arg("direction", DIRECTIONS),
+                      error_code=request.args.get("error", "").strip()[:100] or None,
+                      since=_time_arg("since"), until=_time_arg("until"))
+    page = request.args.get("page", "1")
+    if not (page.isascii() and page.isdigit()) or not 0 < int(page) < 10**9:
+        raise BadRequest(description=f"page must be a whole number from 1, not {page[:40]!r}.")
+    kept = {name: request.args[name] for name in ("outcome", "status", "direction", "error",
+                                                   "since", "until") if request.args.get(name)}
+    return filters, kept, int(page)
+
+
 @blueprint.get("/messages")
 def message_list():
-    store, provider = current_app.extensions["store"], current_app.config["PROVIDER"]
-    rows = [message_summary(r) for r in store.recent_messages(provider=provider)]
+    store = current_app.extensions["store"]
+    filters, kept, page = filters_from_url()
+    store.ensure_tables()
+    with store.errors(), store.engine.connect() as conn:
+        counts = log_queries.outcome_counts(conn, filters)
+        rows = log_queries.page_rows(conn, filters, (page - 1) * PER_PAGE, PER_PAGE)
+    total = counts.get(filters.outcome, 0) if filters.outcome else sum(counts.values())
+    pages = max(1, math.ceil(total / PER_PAGE))
+
+    def link(number: int) -> str | None:
+        if not 1 <= number <= pages or number == page:
+            return None
+        return url_for("message_log.message_list", **kept, page=number)
+    paging = {"page": page, "pages": pages, "per_page": PER_PAGE, "total": total,
+              "next": link(page + 1), "previous": link(min(page - 1, pages))}
+    summaries = [message_summary(r) for r in rows]
     if _wants_json():
-        return jsonify(rows)
-    return render_template("messages.html", provider=provider, **list_view(rows))
+        # One entry per stored part; a long message's parts are all on the same page.
+        return jsonify(messages=summaries, counts=counts, filters=kept, **paging)
+    return render_template("messages.html", provider=filters.provider, filters=kept,
+                           paging=paging, outcomes=OUTCOMES, directions=DIRECTIONS,
+                           states=tuple(STATES),
+                           **list_view(summaries, counts, first_page=page == 1))
+
+
+@blueprint.get("/pictures")
+def pictures_page():
+    """Delivery as pictures: `?hours=24` clock hours (up to a week) ending at `?end=`
+    (default: the end of the current hour), for `?provider=` when the app has both."""
+    store, receivers = current_app.extensions["store"], current_app.extensions["sms_receivers"]
+    provider = _choice_arg("provider", tuple(receivers)) or receivers[0]
+    span = request.args.get("hours", "24")
+    if not (span.isascii() and span.isdigit()) or not 1 <= int(span) <= MAX_HOURS:
+        raise BadRequest(description=f"hours must be a whole number from 1 to {MAX_HOURS}, "
+                                     f"not {span[:40]!r}.")
+    end = _time_arg("end") or utcnow() + HOUR
+    end = end.replace(minute=0, second=0, microsecond=0)
+    store.ensure_tables()
+    with store.errors(), store.engine.connect() as conn:
+        seen = pictures(conn, provider, end, int(span))
+    raised = {d: [a["raised_at"] for a in seen.alerts if a["direction"] == d]
+              for d in DIRECTIONS}
+    return render_template("pictures.html", p=seen, span=int(span), receivers=receivers,
+                           outbound_chart=outbound_chart(seen.hours, raised["outbound"]),
+                           inbound_chart=inbound_chart(seen.hours, raised["inbound"]))
 
 
 @blueprint.get("/messages/<message_id>")
 def message_page(message_id):
-    store, provider = current_app.extensions["store"], current_app.config["PROVIDER"]
+    store, provider = current_app.extensions["store"], only_provider()
     row = store.get_message(message_id, provider=provider)
     if row is None:
         raise NotFound(description=f"No message {message_id!r} has been stored.")
@@ -109,6 +165,13 @@ def message_page(message_id):
     if any(mimetype == "text/html" for mimetype, _ in request.accept_mimetypes):
         return render_template("message.html", m=detail, provider=provider)
     return jsonify(detail)
+
+
+@blueprint.get("/metrics")
+def metrics_page():
+    body = metrics.exposition(current_app.extensions["store"],
+                              current_app.extensions["sms_receivers"])
+    return Response(body, content_type=metrics.CONTENT_TYPE)
 
 
 @blueprint.get("/healthz")

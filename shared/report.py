@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import Any
 
 from shared.status import Interpretation, interpret
 
@@ -31,7 +32,9 @@ class Report:
     kind: str  # one of KINDS
     message_id: str
     status: str  # the provider's own word, kept verbatim
-    fields: dict[str, str]  # everything the provider sent, known or not
+    # Everything the provider sent, known or not: strings, except the nested JSON objects of
+    # the Vonage Messages API, kept as they came (raw_json stores them verbatim).
+    fields: dict[str, Any]
     direction: str = "outbound"
     error_code: str | None = None
     from_number: str | None = None

@@ -1,9 +1,10 @@
 """Signed requests that deliver the providers' callbacks (tests/payloads.py) to the test apps."""
 
+import json
 from urllib.parse import urlencode
 
 from tests import payloads
-from tests.signing import plivo_headers, vonage_signed
+from tests.signing import plivo_headers, vonage_bearer, vonage_signed
 
 PLIVO_URL = "http://localhost/delivery"
 VONAGE_PATH = "/webhooks/delivery-receipt"
@@ -66,7 +67,7 @@ def message(client, message_id: str) -> dict:
 def stored_ids(client) -> list[str]:
     """The ids /messages lists, newest first."""
     rows = client.get("/messages", headers={"Accept": "application/json"}).get_json()
-    return [row["message_id"] for row in rows]
+    return [row["message_id"] for row in rows["messages"]]
 
 
 def assert_400_naming(response, *words: str) -> None:
@@ -77,3 +78,16 @@ def assert_400_naming(response, *words: str) -> None:
     assert sentence.endswith(".\n") and sentence.count("\n") == 1, sentence
     for word in words:
         assert word in sentence, sentence
+
+
+# -- Vonage Messages API ----------------------------------------------------------------------
+
+MESSAGE_STATUS_PATH = "/webhooks/message-status"
+MESSAGES_INBOUND_PATH = "/webhooks/inbound"
+
+
+def messages_api_post(client, path: str, document: dict, now: float | None = None, **claims):
+    """A Messages API webhook: the JSON body, and a JWT over it, as Vonage signs them."""
+    body = json.dumps(document).encode()
+    return client.post(path, data=body, content_type="application/json",
+                       headers=vonage_bearer(body, now=now, **claims))

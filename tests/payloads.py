@@ -35,3 +35,28 @@ def vonage_receipt(**overrides) -> dict[str, str]:
     }
     fields.update(overrides)
     return fields
+
+
+def vonage_message_status(**overrides) -> dict:
+    """A Messages API SMS status webhook, as Vonage's status callbacks page shows it."""
+    fields = {
+        "message_uuid": "aaaaaaaa-bbbb-cccc-dddd-0123456789ab", "to": "447700900000",
+        "from": "447700900001", "timestamp": "2023-05-01T14:00:00.000Z", "status": "submitted",
+        "usage": {"currency": "EUR", "price": "0.0333"}, "client_ref": "order-42",
+        "channel": "sms", "destination": {"network_code": "23410"},
+        "sms": {"count_total": "2"},
+    }
+    fields.update(overrides)
+    return fields
+
+
+def vonage_messages_inbound(**overrides) -> dict:
+    """A Messages API inbound SMS webhook."""
+    fields = {
+        "channel": "sms", "message_uuid": "aaaaaaaa-bbbb-cccc-dddd-0123456789ac",
+        "to": "447700900001", "from": "447700900000", "timestamp": "2023-05-01T14:05:00.000Z",
+        "text": "Hello From Vonage!", "sms": {"num_messages": "1"}, "message_type": "text",
+        "usage": {"currency": "EUR", "price": "0.0000"},
+    }
+    fields.update(overrides)
+    return fields

@@ -9,15 +9,17 @@ import threading
 
 from werkzeug.serving import make_server
 
-from shared.run import free_port, wait_until_healthy
 from tests.signing import PLIVO_AUTH_TOKEN, VONAGE_SIGNATURE_METHOD, VONAGE_SIGNATURE_SECRET
+from tools.run import free_port, wait_until_healthy
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def start_app(module: str, database_url: str, port: int | None = None,
-              extra_env: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """`python -m plivo_app` (or nexmo_app) with test secrets; returns (process, base URL)."""
+              extra_env: dict | None = None,
+              command: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
+    """`python -m plivo_app` (or nexmo_app) with test secrets; returns (process, base URL).
+    `command` runs instead of `-m module`, with {port} filled in (gunicorn, say)."""
     port = port or free_port()
     environment = {
         **os.environ, "PORT": str(port), "DATABASE_URL": database_url,
@@ -25,7 +27,8 @@ def start_app(module: str, database_url: str, port: int | None = None,
         "VONAGE_SIGNATURE_METHOD": VONAGE_SIGNATURE_METHOD, "LOG_LEVEL": "WARNING",
         **(extra_env or {}),
     }
-    process = subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=environment,
+    arguments = [part.format(port=port) for part in command] or ["-m", module]
+    process = subprocess.Popen([sys.executable, *arguments], cwd=ROOT, env=environment,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base_url = f"http://127.0.0.1:{port}"
     problem = wait_until_healthy(base_url, process, 20)

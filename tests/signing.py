@@ -2,6 +2,7 @@
 the apps and fake providers that share the tests' secrets."""
 
 from nexmo_app import create_app as create_vonage_app
+from nexmo_app import jwt_check as vonage_jwt_check
 from nexmo_app import signature as vonage_signature
 from nexmo_app.simulate import FakeVonage
 from plivo_app import create_app as create_plivo_app
@@ -41,3 +42,8 @@ def fake_plivo(token=PLIVO_AUTH_TOKEN) -> FakePlivo:
 
 def fake_vonage(secret=VONAGE_SIGNATURE_SECRET, method=VONAGE_SIGNATURE_METHOD) -> FakeVonage:
     return FakeVonage(secret=secret, method=method)
+
+
+def vonage_bearer(body: bytes, secret=VONAGE_SIGNATURE_SECRET, now=None, **claims) -> dict:
+    """The Authorization header Vonage signs a Messages API webhook with."""
+    return {"Authorization": vonage_jwt_check.sign(body, secret, now, **claims)}

@@ -7,32 +7,27 @@ store uses); one test posts every report through the real apps instead.
 
 import email
 import email.policy
-import itertools
 import os
 import subprocess
 import sys
 from datetime import datetime, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from shared.alerts import __main__ as cli
 from shared.alerts.check import evaluate
 from shared.alerts.record import alerts
-from shared.report import Report, utcnow
-from shared.states import STATES
-from shared.status import interpret
-from shared.store import Store, messages
+from shared.report import utcnow
+from shared.store import Store
 from tests import payloads
 from tests.callbacks import plivo_post, vonage_post_form
 from tests.servers import free_port
+from tests.stored import HOUR, UK, add, previous_days, refused, rows, seed_example_hour
+from tools import demo_mail
 
 NOW = "2026-01-10T13:00:00Z"
-HOUR = datetime(2026, 1, 10, 12, 0)  # the window a check at NOW evaluates
-UK = "+447700900111"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_ids = itertools.count()
 
 
 @pytest.fixture
@@ -43,43 +38,12 @@ def store(database_url, monkeypatch):
     return store
 
 
-def rows(provider, status, count, start, error_code=None, to=UK, direction="outbound"):
-    """`count` messages whose last report said `status`, sent a second apart from `start`."""
-    i = interpret(provider, status, error_code, to)
-    return [{
-        "provider": provider, "message_id": f"m{next(_ids)}", "direction": direction,
-        "to_number": to, "status": status, "state": i.state, "rank": STATES[i.state].rank,
-        "final": i.final, "outcome": i.outcome, "error_code": i.error_code,
-        "sent_at": start + timedelta(seconds=n), "created_at": start, "updated_at": start,
-    } for n in range(count)]
-
-
-def add(store, *batches):
-    with store.engine.begin() as conn:
-        conn.execute(insert(messages), [row for batch in batches for row in batch])
-
-
-def previous_days(store, provider, delivered, undelivered, days=range(1, 8), hour=HOUR,
-                  failure="undelivered", code="50"):
-    for back in days:
-        start = hour - timedelta(days=back)
-        add(store, rows(provider, "delivered", delivered, start),
-            rows(provider, failure, undelivered, start + timedelta(minutes=20), code))
-
-
-def seed_example_hour(store, provider="plivo", hour=HOUR, failure="undelivered",
-                      codes=("50", "80")):
-    """Seed 001's example: 260 sent, 182 delivered (70%), 78 undelivered."""
-    add(store, rows(provider, "delivered", 182, hour),
-        rows(provider, failure, 39, hour + timedelta(minutes=10), codes[0]),
-        rows(provider, failure, 39, hour + timedelta(minutes=20), codes[1]))
-
-
 def check(capsys, *args, now=NOW):
     code = cli.main(["check", "--now", now, *args])
     out, err = capsys.readouterr()
     assert code == 0, err
-    return [line for line in out.splitlines() if line.startswith("ALERT")]
+    assert not any(line.startswith("ALERT") for line in out.splitlines())
+    return [line for line in err.splitlines() if line.startswith("ALERT")]
 
 
 SEED_LINE = ("ALERT outbound plivo: delivery rate 70.0% in 12:00–13:00 vs 95.0% over the "
@@ -198,15 +162,6 @@ def test_provider_filter_limits_the_check_to_one_provider(store, capsys):
 
 # -- inbound -------------------------------------------------------------------------------
 
-def refused(store, n, at, reason="MessageTime is not a time like 2018-10-25 12:10:26: 'x'."):
-    """Inbound messages the Plivo app received but could not accept, stored as it stores them."""
-    for _ in range(n):
-        uuid = f"in-{next(_ids)}"
-        store.save(Report(provider="plivo", kind="inbound", direction="inbound",
-                          status="undelivered", message_id=uuid, fields={"MessageUUID": uuid},
-                          note=reason, received_at=at))
-
-
 @pytest.mark.parametrize(("received", "undelivered", "alerted"), [
     (40, 2, False),  # exactly 5%
     (39, 2, True),  # 5.1%
@@ -267,10 +222,12 @@ def test_two_processes_checking_the_same_hour_raise_the_alert_once(store, databa
     processes = [run_check_process(database_url, "--now", NOW) for _ in range(2)]
     outputs = [p.communicate(timeout=60) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs
+    raised = [line for _, err in outputs for line in err.splitlines()]
+    assert [line for line in raised if line.startswith("ALERT")] == [SEED_LINE]
     printed = [line for out, _ in outputs for line in out.splitlines()]
-    assert printed == [SEED_LINE]
+    assert sum(line.endswith("(already raised this hour)") for line in printed) == 1
     later = run_check_process(database_url, "--now", "2026-01-10T13:30:00+00:00")
-    assert later.communicate(timeout=60)[0] == ""
+    assert "ALERT" not in "".join(later.communicate(timeout=60))
 
 
 @pytest.mark.parametrize("url", [
@@ -287,20 +244,9 @@ def test_the_check_exits_1_when_the_database_does_not_answer(url, tmp_path):
 
 # -- email ---------------------------------------------------------------------------------
 
-class Inbox:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
 @pytest.fixture
 def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
+    controller, inbox = demo_mail.start()
     yield controller, inbox
     controller.stop()
 
@@ -335,8 +281,8 @@ def test_an_smtp_failure_is_reported_and_the_alert_stays_recorded(store, capsys,
     seed_example_hour(store)
     previous_days(store, "plivo", delivered=190, undelivered=10)
     assert cli.main(["check", "--now", NOW]) == 0
-    out, err = capsys.readouterr()
-    assert out.splitlines() == [SEED_LINE]
+    _, err = capsys.readouterr()
+    assert SEED_LINE in err.splitlines()
     assert "could not email the outbound plivo alert to ops@example.com" in err
     with store.engine.connect() as conn:
         row = conn.execute(select(alerts)).mappings().one()
@@ -346,15 +292,16 @@ def test_an_smtp_failure_is_reported_and_the_alert_stays_recorded(store, capsys,
 
 # -- through the real apps ------------------------------------------------------------------
 
-def plivo_sent_at(plivo, uuid, status, queued, code=""):
-    fields = payloads.plivo_status(MessageUUID=uuid, Status=status, ErrorCode=code,
+def plivo_sent_at(plivo, key, status, queued, code=""):
+    fields = payloads.plivo_status(MessageUUID=f"00000000-0000-4000-8000-0000{key}",
+                                   Status=status, ErrorCode=code,
                                    QueuedTime=f"{queued:%Y-%m-%d %H:%M:%S}.000000",
                                    MessageTime=f"{queued:%Y-%m-%d %H:%M:%S}.000000")
     assert plivo_post(plivo, fields).status_code == 200
 
 
-def vonage_sent_at(vonage, message_id, status, at, code="0"):
-    fields = payloads.vonage_receipt(status=status, messageId=message_id,
+def vonage_sent_at(vonage, key, status, at, code="0"):
+    fields = payloads.vonage_receipt(status=status, messageId=f"00000000{key}",
                                      **{"err-code": code,
                                         "message-timestamp": f"{at:%Y-%m-%d %H:%M:%S}"})
     assert vonage_post_form(vonage, fields).status_code == 204
@@ -363,7 +310,7 @@ def vonage_sent_at(vonage, message_id, status, at, code="0"):
 def post_history(post, client, outcomes, start):
     """One report per message, placed in time by the provider's own timestamp field."""
     for n, (status, code) in enumerate(outcomes):
-        post(client, f"{start:%m%d}-{n:04d}", status, start + timedelta(seconds=n * 10), code)
+        post(client, f"{start:%m%d}{n:04d}", status, start + timedelta(seconds=n * 10), code)
 
 
 def test_reports_posted_through_the_apps_with_past_times_raise_seed_001s_alerts(
@@ -390,9 +337,11 @@ def test_reports_posted_through_the_apps_with_past_times_raise_seed_001s_alerts(
 
 def test_inbound_messages_the_plivo_app_refused_raise_an_inbound_alert(plivo, store, capsys):
     for n in range(18):
-        assert plivo_post(plivo, payloads.plivo_inbound(MessageUUID=f"ok-{n}")).status_code == 200
+        assert plivo_post(plivo, payloads.plivo_inbound(
+            MessageUUID=f"00000000-0000-4000-8000-{n:012d}")).status_code == 200
     for n in range(2):
-        fields = payloads.plivo_inbound(MessageUUID=f"bad-{n}", MessageTime="not a time")
+        fields = payloads.plivo_inbound(MessageUUID=f"00000000-0000-4000-9000-{n:012d}",
+                                        MessageTime="not a time")
         assert plivo_post(plivo, fields).status_code == 400
     soon = (utcnow() + timedelta(minutes=1)).isoformat()  # they were placed at their arrival
     lines = check(capsys, now=soon)
@@ -426,3 +375,50 @@ def test_watch_checks_as_of_each_quarter_hour_until_interrupted(store, monkeypat
     assert cli.main(["watch"]) == 0
     assert len(checked) == 2 and all(0 <= s <= 900 for s in sleeps)
     assert all(now.minute % 15 == 0 and now.second == 0 for now in checked)
+
+
+# -- one line per direction, every time ----------------------------------------------------
+
+def status_lines(capsys, *args, now=NOW):
+    assert cli.main(["check", "--now", now, *args]) == 0
+    return [line for line in capsys.readouterr().out.splitlines()
+            if not line.startswith("ALERT")]
+
+
+def test_check_prints_one_line_per_direction_when_nothing_is_stored(store, capsys):
+    assert status_lines(capsys) == [
+        "outbound: 0 messages, fewer than the 250 the rule needs, not evaluated",
+        "inbound: 0 messages, fewer than the 10 the rule needs, not evaluated",
+    ]
+
+
+def test_check_prints_the_figures_and_the_alert_for_the_seed_example(store, capsys):
+    seed_example_hour(store)
+    previous_days(store, "plivo", delivered=190, undelivered=10)
+    add(store, rows("plivo", "received", 4, HOUR, direction="inbound"))
+    assert status_lines(capsys) == [
+        "outbound plivo: 70.0% vs 95.0% 7-day average, 26.3% drop, 260 messages: ALERT",
+        "inbound plivo: 4 messages, fewer than the 10 the rule needs, not evaluated",
+    ]
+    later = status_lines(capsys)  # the same hour checked again
+    assert later[0].endswith(": ALERT (already raised this hour)")
+
+
+def test_check_says_ok_with_the_figures_when_no_rule_fires(store, capsys):
+    add(store, rows("plivo", "delivered", 250, HOUR), rows("plivo", "undelivered", 10, HOUR,
+                                                          error_code="50"))
+    previous_days(store, "plivo", delivered=190, undelivered=10)
+    add(store, rows("plivo", "received", 12, HOUR, direction="inbound"))
+    lines = status_lines(capsys)
+    assert lines == [
+        "outbound plivo: 96.2% vs 95.0% 7-day average, no drop, 260 messages, ok",
+        "inbound plivo: 12 messages, 100.0% delivered, ok",
+    ]
+    assert not any("ALERT" in line for line in capsys.readouterr().out.splitlines())
+
+
+def test_check_says_why_an_hour_without_history_is_not_evaluated(store, capsys):
+    seed_example_hour(store, provider="vonage", failure="failed", codes=("3", "9"))
+    assert status_lines(capsys, "--provider", "vonage")[0] == (
+        "outbound vonage: 70.0% delivered of 260 messages, no previous day with 25 final "
+        "outcomes to compare with, not evaluated")

@@ -1,5 +1,7 @@
 """Bad input ends in a 4xx that names the problem; no input ends in a 5xx."""
 
+import http.client
+import io
 import json
 
 import pytest
@@ -10,6 +12,7 @@ from nexmo_app import create_app as create_vonage_app
 from plivo_app import create_app as create_plivo_app
 from tests.callbacks import plivo_post
 from tests.payloads import plivo_inbound, plivo_status, vonage_receipt
+from tests.servers import running_app
 from tests.signing import vonage_signed
 
 VONAGE = "/webhooks/delivery-receipt"
@@ -103,7 +106,7 @@ def test_an_absurdly_long_value_is_400(open_plivo):
 def test_a_message_id_longer_than_100_characters_is_400(open_plivo):
     response = open_plivo.post("/delivery", data=plivo_status(MessageUUID="u" * 101))
     assert response.status_code == 400
-    assert "MessageUUID is longer than 100" in response.text
+    assert "MessageUUID must be a UUID" in response.text
 
 
 def test_a_nul_character_is_400(open_vonage):
@@ -135,6 +138,19 @@ def test_an_inbound_message_that_cannot_be_accepted_is_kept_as_undelivered(open_
 
 def test_a_wrong_method_is_405(plivo):
     assert plivo.put("/delivery", data=plivo_status()).status_code == 405
+
+
+@pytest.mark.parametrize("method, path, code", [
+    ("GET", "/no-such-page", 404), ("PUT", "/delivery", 405), ("DELETE", "/messages", 405)])
+def test_a_wrong_path_or_method_on_the_standalone_app_is_one_plain_sentence(plivo, method, path,
+                                                                            code):
+    response = plivo.open(path, method=method)
+    assert response.status_code == code
+    assert response.mimetype == "text/plain"
+    sentence = response.get_data(as_text=True)
+    assert sentence.count("\n") == 1 and sentence.endswith(".\n") and "<" not in sentence
+    if code == 405:
+        assert "GET" in response.headers["Allow"]
 
 
 # -- nothing produces a 5xx -------------------------------------------------------------
@@ -249,3 +265,42 @@ def test_a_time_whose_offset_leaves_the_calendar_is_400(plivo):
     response = plivo_post(plivo, fields)
     assert response.status_code == 400
     assert "SentTime is out of range" in response.text
+
+
+@pytest.mark.parametrize("app", ["plivo", "vonage"])
+def test_a_chunked_body_over_64_kb_is_413_not_cut_short(open_plivo, open_vonage, app):
+    client, path = (open_plivo, "/delivery") if app == "plivo" else (open_vonage, VONAGE)
+    body = b"status=delivered&text=" + b"x" * 70_000
+    response = client.post(path, input_stream=io.BytesIO(body),
+                           content_type="application/x-www-form-urlencoded",
+                           headers={"Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 413, response.text
+    assert "larger than 65536 bytes" in response.text
+
+
+@pytest.mark.parametrize("body, words", [
+    ("[" * 1000 + "]" * 1000, "nested too deeply"),
+    ('{"a":' * 1000 + "1" + "}" * 1000, "nested too deeply"),
+    ('{"MessageUUID": ' + "9" * 5000 + "}", "a number of 5000 digits"),
+    ('{"MessageUUID": NaN}', "NaN"),
+])
+def test_deep_json_and_huge_numbers_are_400(open_plivo, body, words):
+    response = open_plivo.post("/delivery", data=body, content_type="application/json")
+    assert response.status_code == 400, response.text
+    assert words in response.text
+
+
+def test_a_chunked_body_over_64_kb_is_413_from_a_real_server(database_url):
+    def chunks():
+        yield b"MessageUUID="
+        for _ in range(20):
+            yield b"a" * 5000
+
+    with running_app("plivo_app", database_url) as (_, base_url):
+        connection = http.client.HTTPConnection(base_url.removeprefix("http://"), timeout=10)
+        connection.request("POST", "/delivery", body=chunks(), encode_chunked=True,
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+        response = connection.getresponse()
+        assert (response.status, response.read()) == (
+            413, b"The body is larger than 65536 bytes; a callback is well under 2 KB.\n")

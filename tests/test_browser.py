@@ -12,13 +12,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from plivo_app.simulate import FakePlivo
 from shared.log_page import ACTIVE_REFRESH_SECONDS, IDLE_REFRESH_SECONDS, refresh_seconds
+from shared.pictures_svg import COLOURS
 from shared.simulator.delivery import Deliverer
 from shared.simulator.scenarios import build
 from tests.servers import serving
 from tests.signing import PLIVO_AUTH_TOKEN
+from tests.stored import bad_hour
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -87,6 +90,33 @@ def test_an_inbound_script_stays_text_in_a_real_browser(plivo_app, tmp_path):
                        "--dump-dom")
     assert "owned" not in re.search(r"<title>(.*?)</title>", dom).group(1)
     assert "&lt;script&gt;document.title" in dom
+
+
+@needs_chromium
+def test_the_pictures_page_draws_labelled_charts_in_a_real_browser(plivo_app, database_url,
+                                                                   tmp_path, capsys):
+    ARTIFACTS.mkdir(exist_ok=True)
+    bad_hour(database_url, capsys)
+    with serving(plivo_app) as base:
+        dom = chromium(f"{base}/pictures", tmp_path / "profile", "--dump-dom")
+        chromium(f"{base}/pictures", tmp_path / "profile", "--window-size=1280,1500",
+                 f"--screenshot={ARTIFACTS / 'pictures.png'}")
+
+    svgs = re.findall(r'<svg class="chart".*?</svg>', dom, re.S)
+    assert len(svgs) == 2  # the browser parsed both charts as SVG elements
+    for svg, title in zip(svgs, ("Outbound", "Inbound"), strict=True):
+        assert f"{title} delivery rate per hour" in svg
+        assert svg.count('class="rate-bar"') >= 1 and svg.count('class="fired"') == 1
+        assert ">100%</text>" in svg and "hour the messages were sent in (UTC)" in svg
+    assert "Invalid Destination Number" in dom and "ALERT outbound plivo" in dom
+    # Drawn, not only in the DOM: the screenshot shows the bars' blue and the fired hour's band.
+    with Image.open(ARTIFACTS / "pictures.png") as shot:
+        colours = {colour for _count, colour in shot.convert("RGB").getcolors(1_000_000)}
+    assert hex_rgb(COLOURS["bar"]) in colours and hex_rgb(COLOURS["fired"]) in colours
+
+
+def hex_rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
 
 
 def test_the_log_page_refreshes_every_few_seconds_only_while_reports_arrive():

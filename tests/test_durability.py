@@ -42,7 +42,7 @@ def test_reports_acknowledged_before_a_kill_9_are_all_there_after_restart(databa
     acknowledged = []
     try:
         for n in range(40):
-            fields = plivo_status(MessageUUID=f"kill9-{n:04d}", Status="sent")
+            fields = plivo_status(MessageUUID=f"00000000-0000-4000-8000-{n:012d}", Status="sent")
             url = f"{base_url}/delivery"
             if post_form(url, fields, plivo_headers(fields, url=url)) == 200:
                 acknowledged.append(fields["MessageUUID"])

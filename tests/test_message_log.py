@@ -83,33 +83,36 @@ def test_curl_without_an_accept_header_gets_json(plivo):
 
 # -- /messages ------------------------------------------------------------------------------
 
+FIRST, SECOND, THIRD = (f"00000000-0000-4000-8000-00000000000{n}" for n in (1, 2, 3))
+
+
 def test_the_message_list_is_newest_first_as_json(plivo):
-    for uuid in ("first-uuid", "second-uuid", "third-uuid"):
+    for uuid in (FIRST, SECOND, THIRD):
         plivo_post(plivo, status_callback("sent", message_uuid=uuid))
-    assert stored_ids(plivo) == ["third-uuid", "second-uuid", "first-uuid"]
+    assert stored_ids(plivo) == [THIRD, SECOND, FIRST]
 
 
 def test_the_message_list_json_rows_carry_the_explained_error(plivo):
     plivo_post(plivo, status_callback("undelivered", error_code="50"))
-    [row] = plivo.get("/messages", headers=JSON).get_json()
+    [row] = plivo.get("/messages", headers=JSON).get_json()["messages"]
     assert (row["state"], row["error_code"], row["error_text"], row["retryable"]) == (
         "undelivered", "50", "Invalid Destination Number", False)
 
 
 def test_the_message_list_is_newest_first_as_html(plivo):
-    for uuid in ("first-uuid", "second-uuid", "third-uuid"):
+    for uuid in (FIRST, SECOND, THIRD):
         plivo_post(plivo, status_callback("sent", message_uuid=uuid))
     response = plivo.get("/messages", headers=HTML)
     page = response.get_data(as_text=True)
     assert (response.status_code, response.mimetype) == (200, "text/html")
-    positions = [page.index(uuid) for uuid in ("third-uuid", "second-uuid", "first-uuid")]
+    positions = [page.index(uuid) for uuid in (THIRD, SECOND, FIRST)]
     assert positions == sorted(positions)
     assert page.count('class="message-row"') == 3
 
 
 def test_an_empty_message_list_says_there_are_none_yet(vonage):
     assert "No messages yet" in vonage.get("/messages", headers=HTML).get_data(as_text=True)
-    assert vonage.get("/messages", headers=JSON).get_json() == []
+    assert vonage.get("/messages", headers=JSON).get_json()["messages"] == []
 
 
 # -- /healthz and the database made unavailable ---------------------------------------------

@@ -108,3 +108,4 @@ def test_a_report_after_the_server_dropped_the_apps_connection_is_stored(plivo, 
     assert cut >= 1
     assert plivo_post(plivo, status_callback("delivered", sequence=3)).status_code == 200
     assert message(plivo, MESSAGE_UUID)["state"] == "delivered"
+

@@ -1,4 +1,4 @@
-"""Plivo callbacks are stored only when Plivo signed them (V3 preferred, V2 accepted)."""
+"""Plivo callbacks are stored only when Plivo signed them (V3; V2 only when PLIVO_ACCEPT_V2)."""
 
 import logging
 from urllib.parse import urlencode
@@ -8,7 +8,8 @@ from plivo.utils.signature_v3 import validate_v3_signature
 
 from plivo_app import create_app
 from plivo_app.signature import sign_v3
-from tests.callbacks import MESSAGE_UUID, PLIVO_URL, plivo_post
+from shared.store import StorageUnavailable
+from tests.callbacks import MESSAGE_UUID, PLIVO_URL, message, plivo_post
 from tests.payloads import plivo_status
 from tests.signing import PLIVO_AUTH_TOKEN, plivo_headers
 
@@ -113,20 +114,59 @@ def test_the_main_account_header_alone_is_accepted(plivo):
     assert plivo.post("/delivery", data=fields, headers=headers).status_code == 200
 
 
-def test_a_v2_only_callback_is_accepted_and_logged_as_not_covering_the_body(plivo, caplog):
+@pytest.fixture
+def plivo_v2(database_url):
+    """An app that accepts V2-only callbacks (PLIVO_ACCEPT_V2)."""
+    return create_app({"DATABASE_URL": database_url, "PLIVO_AUTH_TOKEN": PLIVO_AUTH_TOKEN,
+                       "PLIVO_ACCEPT_V2": True}).test_client()
+
+
+def test_a_v2_only_callback_is_403_by_default_naming_the_setting_and_why(plivo):
     fields = plivo_status()
-    headers = plivo_headers(fields)
-    del headers["X-Plivo-Signature-V3"], headers["X-Plivo-Signature-V3-Nonce"]
-    with caplog.at_level(logging.INFO):
-        assert plivo.post("/delivery", data=fields, headers=headers).status_code == 200
-    assert "not the body" in caplog.text
+    response = plivo.post("/delivery", data=fields, headers=v2_only(plivo_headers(fields)))
+    assert response.status_code == 403
+    assert "PLIVO_ACCEPT_V2=true" in response.text
+    assert "not the body" in response.text
+    assert not stored(plivo)
 
 
-def test_a_v2_signature_with_the_wrong_token_is_403(plivo):
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_an_empty_v3_header_is_a_missing_one_and_never_falls_back_to_v2(plivo_v2, blank):
+    fields = plivo_status()
+    headers = {**plivo_headers(fields), "X-Plivo-Signature-V3": blank}
+    forged = {**fields, "Status": "undelivered"}  # V2 does not cover the body
+    response = plivo_v2.post("/delivery", data=forged, headers=headers)
+    assert response.status_code == 403
+    assert "X-Plivo-Signature-V3-Nonce" not in response.text
+
+
+def test_with_plivo_accept_v2_a_v2_only_callback_is_stored(plivo_v2):
+    fields = plivo_status()
+    response = plivo_v2.post("/delivery", data=fields, headers=v2_only(plivo_headers(fields)))
+    assert response.status_code == 200, response.text
+    assert stored(plivo_v2)
+
+
+def test_a_replayed_v2_nonce_is_403_on_every_instance(database_url):
+    first, second = (create_app({"DATABASE_URL": database_url, "PLIVO_AUTH_TOKEN":
+                                 PLIVO_AUTH_TOKEN, "PLIVO_ACCEPT_V2": "true"}).test_client()
+                     for _ in range(2))
+    fields = plivo_status()
+    headers = v2_only(plivo_headers(fields))
+    assert first.post("/delivery", data=fields, headers=headers).status_code == 200
+    forged = {**fields, "Status": "undelivered", "ErrorCode": "30"}
+    for client in (first, second):
+        response = client.post("/delivery", data=forged, headers=headers)
+        assert response.status_code == 403
+        assert "already used" in response.text
+    assert message(first, MESSAGE_UUID)["status"] == "delivered"
+
+
+def test_a_v2_signature_with_the_wrong_token_is_403(plivo_v2):
     fields = plivo_status()
     headers = plivo_headers(fields, token="wrong")
     del headers["X-Plivo-Signature-V3"], headers["X-Plivo-Signature-V3-Nonce"]
-    assert plivo.post("/delivery", data=fields, headers=headers).status_code == 403
+    assert plivo_v2.post("/delivery", data=fields, headers=headers).status_code == 403
 
 
 def test_a_wrong_v3_is_not_rescued_by_a_good_v2(plivo):
@@ -165,10 +205,11 @@ def test_a_trailing_slash_changes_the_signed_url(plivo):
     assert plivo.post("/delivery", data=fields, headers=headers).status_code == 403
 
 
-@pytest.mark.parametrize("trust_proxy, expected", [(True, 200), (False, 403)])
+@pytest.mark.parametrize("trust_proxy, expected", [(True, 200), (False, 400)])
 def test_proxy_headers_count_only_with_trust_proxy(database_url, trust_proxy, expected):
     app = create_app({"DATABASE_URL": database_url, "PLIVO_AUTH_TOKEN": PLIVO_AUTH_TOKEN,
-                      "TRUST_PROXY": trust_proxy})
+                      "TRUST_PROXY": trust_proxy,
+                      "TRUSTED_HOSTS": ["localhost", "abc123.ngrok.app"]})
     fields = plivo_status()
     headers = {**plivo_headers(fields, url="https://abc123.ngrok.app/delivery"),
                "X-Forwarded-Proto": "https", "X-Forwarded-Host": "abc123.ngrok.app",
@@ -204,27 +245,53 @@ def v2_only(headers):
     return headers
 
 
-def test_a_v2_callback_with_a_changed_nonce_is_403(plivo):
+def test_a_v2_callback_with_a_changed_nonce_is_403(plivo_v2):
     fields = plivo_status()
     headers = {**v2_only(plivo_headers(fields)), "X-Plivo-Signature-V2-Nonce": "1"}
-    assert plivo.post("/delivery", data=fields, headers=headers).status_code == 403
-    assert not stored(plivo)
+    assert plivo_v2.post("/delivery", data=fields, headers=headers).status_code == 403
+    assert not stored(plivo_v2)
 
 
-def test_a_v2_callback_signed_for_another_url_is_403(plivo):
+def test_a_v2_callback_signed_for_another_url_is_403(plivo_v2):
     fields = plivo_status()
     headers = v2_only(plivo_headers(fields, url="http://localhost/other"))
-    assert plivo.post("/delivery", data=fields, headers=headers).status_code == 403
+    assert plivo_v2.post("/delivery", data=fields, headers=headers).status_code == 403
 
 
-def test_a_v2_callback_without_its_nonce_is_403(plivo):
+def test_a_v2_callback_without_its_nonce_is_403(plivo_v2):
     fields = plivo_status()
     headers = v2_only(plivo_headers(fields))
     del headers["X-Plivo-Signature-V2-Nonce"]
-    assert plivo.post("/delivery", data=fields, headers=headers).status_code == 403
+    assert plivo_v2.post("/delivery", data=fields, headers=headers).status_code == 403
+
+
+def test_a_v2_header_of_thousands_of_parts_is_403_without_checking_each(plivo_v2):
+    fields = plivo_status()
+    headers = v2_only(plivo_headers(fields))
+    headers["X-Plivo-Signature-V2"] = ",".join(["bm90IGl0"] * 5000)
+    response = plivo_v2.post("/delivery", data=fields, headers=headers)
+    assert response.status_code == 403
+    assert "more than 8 signatures" in response.text
 
 
 def test_a_signed_head_request_is_403_not_an_sdk_exception(plivo):
     fields = plivo_status()
     response = plivo.head("/delivery", query_string=fields, headers=plivo_headers(fields))
     assert response.status_code == 403
+
+
+def test_a_v2_nonce_whose_report_could_not_be_stored_is_let_in_again(plivo_v2, monkeypatch):
+    """Plivo's retry of a 503 may carry the same nonce: it must not be taken for a replay."""
+    store = plivo_v2.application.extensions["store"]
+    real_save = store.save
+
+    def unavailable(report):
+        monkeypatch.setattr(store, "save", real_save)
+        raise StorageUnavailable("the database is down")
+
+    monkeypatch.setattr(store, "save", unavailable)
+    fields = plivo_status()
+    headers = v2_only(plivo_headers(fields))
+    assert plivo_v2.post("/delivery", data=fields, headers=headers).status_code == 503
+    assert plivo_v2.post("/delivery", data=fields, headers=headers).status_code == 200
+    assert plivo_v2.post("/delivery", data=fields, headers=headers).status_code == 403

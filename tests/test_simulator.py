@@ -304,14 +304,14 @@ def test_the_simulator_says_so_when_nothing_answers(capsys):
 
 
 def run_demo(folder, messages: int) -> subprocess.CompletedProcess:
-    """`python -m shared.demo --once` in an empty folder, on free ports, with no settings
+    """`python -m tools.demo --once` in an empty folder, on free ports, with no settings
     but what the folder's .env says."""
     environment = {k: v for k, v in os.environ.items() if k not in (
         "DATABASE_URL", "PLIVO_AUTH_TOKEN", "VONAGE_SIGNATURE_SECRET", "LOG_PAGE_PASSWORD")}
     environment.update(PYTHONPATH=str(ROOT), PLIVO_PORT=str(free_port()),
                        VONAGE_PORT=str(free_port()))
     return subprocess.run(
-        [sys.executable, "-m", "shared.demo", "--once", "--messages", str(messages)],
+        [sys.executable, "-m", "tools.demo", "--once", "--messages", str(messages)],
         cwd=folder, env=environment, capture_output=True, text=True, timeout=120)
 
 
@@ -319,6 +319,11 @@ def test_the_demo_stores_every_simulated_report_and_exits_0(tmp_path):
     result = run_demo(tmp_path, 20)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Demo passed." in result.stdout
+    # The degradation made the check alert, by email to the demo's own mail server.
+    assert "outbound plivo: 70.0% vs 95.0% 7-day average, 26.3% drop, 260 messages: ALERT" in (
+        result.stdout)
+    assert "inbound plivo: 20 messages, 80.0% delivered" in result.stdout
+    assert result.stdout.count("✉ To: ops@example.com") == 3 and "/pictures" in result.stdout
     assert "PLIVO_AUTH_TOKEN=" in (tmp_path / ".env").read_text()
     assert (tmp_path / "demo.db").exists()
 
@@ -339,8 +344,30 @@ def test_the_demo_names_a_port_already_in_use(tmp_path):
         busy.listen()
         port = busy.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "shared.demo", "--once", "--plivo-port", str(port)],
+            [sys.executable, "-m", "tools.demo", "--once", "--plivo-port", str(port)],
             cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
             text=True, timeout=60)
     assert result.returncode == 2
     assert f"Port {port} for the Plivo app is already in use" in result.stderr
+
+
+def test_a_real_time_pause_says_which_report_comes_next(plivo_app, monkeypatch, capsys):
+    # The duplicate comes one Plivo retry gap (60 s, here 0.6 s) after the delivered report;
+    # announce any pause over 0.3 s so the test need not wait a minute.
+    monkeypatch.setattr("shared.simulator.delivery.LONG_WAIT", 0.3)
+    with serving(plivo_app) as base:
+        status = cli.main(fake_plivo(), ["duplicate", "--url", base + "/delivery",
+                                         "--time-scale", "0.01", "--seed", "4"])
+    lines = capsys.readouterr().out.splitlines()
+    notice = next(i for i, line in enumerate(lines) if "delivered (duplicate) of" in line)
+    assert status == 0
+    assert "s until Plivo sends the next report" in lines[notice]
+    assert "← 200" in lines[notice - 1] and "delivered (duplicate)" in lines[notice + 1]
+
+
+def test_the_simulators_help_hides_the_demos_own_option(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(fake_vonage(), ["--help"])
+    shown = capsys.readouterr().out
+    assert "--expect-file" not in shown
+    assert "--time-scale" in shown and "lifecycle" in shown and "inbound" not in shown

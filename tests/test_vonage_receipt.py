@@ -199,7 +199,7 @@ def test_a_receipt_with_a_blank_required_field_is_400_naming_it(vonage, name):
 
 def test_a_receipt_with_an_overlong_message_id_is_400_naming_it(vonage):
     fields = receipt("delivered", messageId="0" * 101)
-    assert_400_naming(vonage_get(vonage, fields), "messageId is longer than 100 characters")
+    assert_400_naming(vonage_get(vonage, fields), "messageId must be 16 hex digits or a UUID")
 
 
 def test_a_receipt_with_a_malformed_message_timestamp_is_400_naming_it(vonage, send):

@@ -1,8 +1,10 @@
 """`python -m shared.alerts check [--now ISO] [--provider plivo|vonage]` and `… watch`.
 
 `check` evaluates once and is meant for cron (`*/15 * * * *`); `watch` runs it at every quarter
-hour until stopped. Alerts are printed one per line, starting with "ALERT"; the exit status is 0
-unless the check could not run (the database did not answer: 1).
+hour until stopped. Each run prints one line per direction (and provider) with the figures and
+the verdict ("…: ALERT", "…, ok", "…, not evaluated"); each alert it raised goes to standard
+error, one per line starting with "ALERT", and by email. The exit status is 0 unless the check
+could not run (the database did not answer: 1).
 """
 
 import argparse

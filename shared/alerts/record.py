@@ -8,21 +8,12 @@ most, one email alert per hour (each for inbound and outbound)".
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, String, Table, Text, update
+from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
-from shared.store import insert_for, metadata
+from shared.store import delivery_alerts, insert_for
 
-alerts = Table(
-    "delivery_alerts", metadata,
-    Column("provider", String, primary_key=True),
-    Column("direction", String, primary_key=True),
-    Column("hour", DateTime, primary_key=True),  # the UTC clock hour of the evaluation
-    Column("raised_at", DateTime, nullable=False),
-    Column("text", Text, nullable=False),  # the alert line, as printed and emailed
-    Column("emailed_at", DateTime),
-    Column("email_error", Text),  # why the email could not be sent; the alert stands
-)
+alerts = delivery_alerts  # its schema lives with the others in shared.store
 
 
 def clock_hour(moment: datetime) -> datetime:

@@ -63,22 +63,66 @@ def relative_drop(rate: Fraction, usual: Fraction) -> Fraction:
     return (usual - rate) / usual
 
 
-def outbound_alert(hour: Counts, previous_days: list[Counts]) -> OutboundVerdict | None:
-    if hour.total < OUTBOUND_MINIMUM or hour.rate is None:
-        return None
+class OutboundFigures(NamedTuple):
+    """What the outbound rule sees in one hour: the figures, and why it did not judge it."""
+
+    hour: Counts
+    baseline: Fraction | None  # the previous days' average rate
+    days: int  # how many previous days made it
+    drop: Fraction | None  # relative drop of the hour's rate against the baseline
+    not_judged: str | None  # too_few | none_final | no_baseline | zero_baseline
+
+    @property
+    def fired(self) -> bool:
+        return self.not_judged is None and self.drop >= OUTBOUND_DROP
+
+
+def outbound_figures(hour: Counts, previous_days: list[Counts]) -> OutboundFigures:
     usual = baseline(previous_days)
-    if usual is None or usual[0] == 0:
-        return None  # nothing to compare with; a usual rate of 0% cannot drop
-    drop = relative_drop(hour.rate, usual[0])
-    if drop < OUTBOUND_DROP:
+    average, days = usual if usual else (None, 0)
+    drop = relative_drop(hour.rate, average) if hour.rate is not None and average else None
+    if hour.total < OUTBOUND_MINIMUM:
+        why = "too_few"
+    elif hour.rate is None:
+        why = "none_final"
+    elif average is None:
+        why = "no_baseline"  # nothing to compare with
+    elif average == 0:
+        why = "zero_baseline"  # a usual rate of 0% cannot drop
+    else:
+        why = None
+    return OutboundFigures(hour, average, days, drop, why)
+
+
+def outbound_alert(hour: Counts, previous_days: list[Counts]) -> OutboundVerdict | None:
+    figures = outbound_figures(hour, previous_days)
+    if not figures.fired:
         return None
-    return OutboundVerdict(hour.rate, usual[0], drop, usual[1])
+    return OutboundVerdict(hour.rate, figures.baseline, figures.drop, figures.days)
+
+
+class InboundFigures(NamedTuple):
+    hour: Counts
+    undelivered_share: Fraction | None
+    not_judged: str | None  # too_few
+
+    @property
+    def fired(self) -> bool:
+        return self.not_judged is None and self.undelivered_share > INBOUND_UNDELIVERED
+
+    @property
+    def rate(self) -> Fraction | None:
+        share = self.undelivered_share
+        return None if share is None else 1 - share
+
+
+def inbound_figures(hour: Counts) -> InboundFigures:
+    share = Fraction(hour.undelivered, hour.total) if hour.total else None
+    return InboundFigures(hour, share, "too_few" if hour.total < INBOUND_MINIMUM else None)
 
 
 def inbound_alert(hour: Counts) -> InboundVerdict | None:
-    if hour.total < INBOUND_MINIMUM:
+    figures = inbound_figures(hour)
+    if not figures.fired:
         return None
-    share = Fraction(hour.undelivered, hour.total)
-    if share <= INBOUND_UNDELIVERED:
-        return None
-    return InboundVerdict(Fraction(hour.total - hour.undelivered, hour.total), share)
+    return InboundVerdict(figures.rate, figures.undelivered_share)

@@ -7,10 +7,14 @@ from typing import NamedTuple
 from shared.alerts.rules import (
     BASELINE_DAY_MINIMUM,
     BASELINE_DAYS,
+    INBOUND_MINIMUM,
     INBOUND_UNDELIVERED,
     OUTBOUND_DROP,
+    OUTBOUND_MINIMUM,
     Counts,
+    InboundFigures,
     InboundVerdict,
+    OutboundFigures,
     OutboundVerdict,
 )
 from shared.status import explain_error
@@ -67,6 +71,46 @@ def reason_groups(reasons: list[tuple[str | None, int]]) -> str:
     ordered = sorted(reasons, key=lambda r: (-r[1], r[0] is None, r[0] or ""))
     return ", ".join(f"{(note or 'no reason recorded').rstrip('.')} ×{count}"
                      for note, count in ordered)
+
+
+def _messages(count: int) -> str:
+    return f"{count} message{'' if count == 1 else 's'}"
+
+
+def outbound_status(provider: str | None, figures: OutboundFigures) -> str:
+    """The line `check` prints for outbound every time: the figures, and the verdict or why
+    there is none. "ALERT" only when the rule fires."""
+    hour, name = figures.hour, " ".join(filter(None, ["outbound", provider]))
+    if figures.not_judged == "too_few":
+        return (f"{name}: {_messages(hour.total)}, fewer than the {OUTBOUND_MINIMUM} the rule "
+                "needs, not evaluated")
+    if figures.not_judged == "none_final":
+        return f"{name}: {_messages(hour.total)}, none with a final outcome yet, not evaluated"
+    if figures.not_judged == "no_baseline":
+        return (f"{name}: {percent(hour.rate)} delivered of {_messages(hour.total)}, no previous "
+                f"day with {BASELINE_DAY_MINIMUM} final outcomes to compare with, not evaluated")
+    if figures.not_judged == "zero_baseline":
+        return (f"{name}: {percent(hour.rate)} delivered of {_messages(hour.total)}, the usual "
+                "rate is 0.0% and cannot drop, not evaluated")
+    compared = (f"{name}: {percent(hour.rate)} vs {percent(figures.baseline)} "
+                f"{figures.days}-day average")
+    if figures.fired:
+        return f"{compared}, {percent(figures.drop)} drop, {_messages(hour.total)}: ALERT"
+    drop = (f"{percent(figures.drop)} drop (alerts at {percent(OUTBOUND_DROP)})"
+            if figures.drop > 0 else "no drop")
+    return f"{compared}, {drop}, {_messages(hour.total)}, ok"
+
+
+def inbound_status(provider: str | None, figures: InboundFigures) -> str:
+    hour, name = figures.hour, " ".join(filter(None, ["inbound", provider]))
+    if figures.not_judged == "too_few":
+        return (f"{name}: {_messages(hour.total)}, fewer than the {INBOUND_MINIMUM} the rule "
+                "needs, not evaluated")
+    delivered = f"{name}: {_messages(hour.total)}, {percent(figures.rate)} delivered"
+    if figures.fired:
+        return (f"{delivered}, {percent(figures.undelivered_share)} undelivered (more than "
+                f"{percent(INBOUND_UNDELIVERED)}): ALERT")
+    return f"{delivered}, ok"
 
 
 def _evaluated(start: datetime, end: datetime) -> str:

@@ -17,7 +17,7 @@ from shared.config import env
 from shared.logs import short_id
 from shared.simulator.delivery import Attempt, Deliverer, Delivery
 from shared.simulator.model import FakeProvider
-from shared.simulator.progress import ProgressBar
+from shared.simulator.progress import ProgressBar, WaitNotice
 from shared.simulator.scenarios import SCENARIOS, build, expectations
 from shared.simulator.summary import Summary, outcomes
 from shared.status import explain_error
@@ -28,13 +28,16 @@ def default_url(provider: FakeProvider) -> str:
     return f"http://127.0.0.1:{port}{provider.path}"
 
 
-def parse_args(provider: FakeProvider, argv):
+def parse_args(provider: FakeProvider, argv, parents=()):
+    """`parents`: a provider's own options (argparse parent parsers), shown in --help too."""
     scenarios = "\n".join(f"  {name:<13} {SCENARIOS[name]}" for name in provider.scenarios)
     parser = argparse.ArgumentParser(
         prog=f"python -m {provider.module}",
         description=f"A fake {provider.title}: posts realistic, signed callbacks to your app, "
                     f"retrying them as {provider.title} does.\n\nscenarios:\n{scenarios}",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog="exit status: 0 when every report was acknowledged (2xx), 1 when one was given up\n"
+               "or nothing answers at --url, 2 for a usage error. More: docs/simulator.md",
+        formatter_class=argparse.RawDescriptionHelpFormatter, parents=list(parents))
     parser.add_argument("scenario", nargs="+", choices=provider.scenarios, metavar="scenario",
                         help="one or more of: " + ", ".join(provider.scenarios))
     parser.add_argument("--url", default=default_url(provider),
@@ -59,8 +62,8 @@ def parse_args(provider: FakeProvider, argv):
                         default=provider.http_methods[0],
                         help="how the callback is sent (default %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="print the summary only")
-    parser.add_argument("--expect-file", metavar="FILE",
-                        help="append each message id and the state it must end in (JSON lines)")
+    # Internal (make demo): append each message id and the state it must end in, as JSON lines.
+    parser.add_argument("--expect-file", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     url = urlsplit(args.url)
     if url.scheme not in ("http", "https") or not url.hostname:
@@ -85,7 +88,7 @@ def reachable(url: str) -> bool:
 class AttemptPrinter:
     """One line per request, with the app's answer beside it, like `stripe trigger`."""
 
-    def __init__(self, provider: FakeProvider, time_scale: float, quiet: bool, stream=sys.stdout):
+    def __init__(self, provider: FakeProvider, time_scale: float, quiet: bool, stream=None):
         self.provider, self.time_scale, self.quiet, self.stream = (
             provider, time_scale, quiet, stream)
         self._lock = threading.Lock()
@@ -149,7 +152,7 @@ def play(provider: FakeProvider, args, scenario: str, rng: random.Random) -> Sum
     played = build(scenario, provider, rng, datetime.now(UTC), args.time_scale,
                    parts=args.parts, messages=args.messages, delivery_rate=args.delivery_rate)
     total = sum(len(m.steps) for m in played)
-    campaign = scenario == "campaign"
+    campaign = scenario in ("campaign", "degradation")  # many messages: a progress bar
     concurrency = args.concurrency or (10 if campaign else 1)
     if not args.quiet or campaign:
         print(f"Fake {provider.title} → {args.http_method} {args.url} · {scenario} · "
@@ -163,7 +166,9 @@ def play(provider: FakeProvider, args, scenario: str, rng: random.Random) -> Sum
         bar, on_attempt = None, AttemptPrinter(provider, args.time_scale, args.quiet)
     deliverer = Deliverer(provider, args.url, time_scale=args.time_scale,
                           concurrency=concurrency, timeout=args.timeout,
-                          http_method=args.http_method, on_attempt=on_attempt)
+                          http_method=args.http_method, on_attempt=on_attempt,
+                          on_wait=None if campaign or args.quiet
+                          else WaitNotice(provider.title, args.time_scale))
     deliveries = deliverer.run(played)
     if bar:
         bar.close()
@@ -176,11 +181,13 @@ def play(provider: FakeProvider, args, scenario: str, rng: random.Random) -> Sum
               else f"  {summary.one_line()}", flush=True)
     if args.expect_file:
         write_expectations(args.expect_file, provider, played)
+    if scenario == "degradation" and not args.quiet:
+        print("  now see it alert: python -m shared.alerts check   (and /pictures on the app)")
     return summary
 
 
-def main(provider: FakeProvider, argv=None) -> int:
-    args = parse_args(provider, argv)
+def main(provider: FakeProvider, argv=None, parents=()) -> int:
+    args = parse_args(provider, argv, parents)
     provider.check_credentials()
     if not reachable(args.url):
         print(f"Nothing answers at {args.url}: start the app first (python -m "

@@ -18,6 +18,7 @@ import requests
 from shared.simulator.model import FakeProvider, SimulatedMessage, Step
 
 SCALED_TIMEOUT_FLOOR = 2.0  # below this a compressed timeout measures the machine, not the app
+LONG_WAIT = 3.0  # seconds of silence worth announcing (on_wait)
 
 
 @dataclass
@@ -48,12 +49,15 @@ class Delivery:
 class Deliverer:
     def __init__(self, provider: FakeProvider, url: str, *, time_scale: float = 1.0,
                  concurrency: int = 10, timeout: float | None = None, http_method: str = "POST",
-                 on_attempt=None):
+                 on_attempt=None, on_wait=None):
         self.provider, self.url, self.http_method = provider, url, http_method
         self.time_scale, self.concurrency = time_scale, max(1, concurrency)
         self.timeout = timeout if timeout is not None else max(
             provider.retry.timeout * time_scale, min(provider.retry.timeout, SCALED_TIMEOUT_FLOOR))
         self.on_attempt = on_attempt or (lambda delivery, attempt: None)
+        # Called with (delivery, seconds) when nothing is in flight and the next report is not
+        # due for LONG_WAIT seconds or more, so a real-time run says what it waits for.
+        self.on_wait = on_wait or (lambda delivery, seconds: None)
         self._local = threading.local()
 
     def _session(self) -> requests.Session:
@@ -93,7 +97,6 @@ class Deliverer:
         def finished(delivery: Delivery, attempt: Attempt) -> None:
             nonlocal in_flight
             with condition:
-                in_flight -= 1
                 delivery.attempts.append(attempt)
                 if not attempt.acknowledged:
                     retry = self.provider.retry.retries(attempt.status)
@@ -102,8 +105,10 @@ class Deliverer:
                         heapq.heappush(due, (at, next(order), delivery, attempt.number + 1))
                     else:
                         delivery.given_up = True
-                condition.notify()
             self.on_attempt(delivery, attempt)
+            with condition:  # still in flight until shown, so on_wait comes after it
+                in_flight -= 1
+                condition.notify()
 
         def work(delivery: Delivery, number: int) -> None:
             try:
@@ -112,6 +117,7 @@ class Deliverer:
                 attempt = Attempt(number, time.monotonic() - began, None, None, repr(err))
             finished(delivery, attempt)
 
+        announced = None
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool, condition:
             while due or in_flight:
                 now = time.monotonic() - began
@@ -121,5 +127,8 @@ class Deliverer:
                     pool.submit(work, delivery, number)
                     continue
                 wait = due[0][0] - now if due and in_flight < self.concurrency else None
+                if wait and wait >= LONG_WAIT and not in_flight and announced is not due[0]:
+                    announced = due[0]
+                    self.on_wait(due[0][2], wait)
                 condition.wait(timeout=wait)
         return deliveries

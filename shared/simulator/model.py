@@ -35,6 +35,7 @@ class Plan:
     error_code: str | None = None
     parts: int = 1
     inbound: bool = False
+    malformed: bool = False  # sent with a field the receiver cannot read: refused on purpose
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Step:
     fields: dict[str, str]
     error_code: str | None = None
     label: str = ""  # what the output calls it, e.g. "duplicate"
+    refusal_expected: bool = False  # malformed on purpose: the receiver should not take it
 
 
 @dataclass

@@ -31,7 +31,7 @@ class Summary:
     def of(cls, deliveries: list[Delivery]) -> "Summary":
         summary = cls(reports=len(deliveries))
         for delivery in deliveries:
-            summary.given_up += not delivery.acknowledged
+            summary.given_up += not delivery.acknowledged and not delivery.step.refusal_expected
             for attempt in delivery.attempts:
                 summary.add(attempt)
         return summary

@@ -1,6 +1,8 @@
 """`make run`: both apps side by side (Plivo on 5000, Vonage on 5001) until Ctrl-C.
 
 Each app runs in its own process, exactly as `python -m plivo_app` / `python -m nexmo_app`.
+With no .env, the apps check signatures with the throwaway local secrets `make demo` makes
+(tools.local_secrets), and it says so.
 """
 
 import os
@@ -12,14 +14,19 @@ import time
 import urllib.request
 from contextlib import suppress
 
+import nexmo_app
+import plivo_app
 from shared.config import env
+from tools import local_secrets
 
-APPS = (("plivo_app", "PLIVO_PORT", "5000"), ("nexmo_app", "VONAGE_PORT", "5001"))
+APPS = (plivo_app, nexmo_app)
 
 
 def start(module: str, port: str, extra_env: dict | None = None, log=None) -> subprocess.Popen:
     """`python -m module` on PORT; its output goes to `log` (a file) when given."""
     environment = {**os.environ, "PORT": str(port), **(extra_env or {})}
+    if log:  # read back as UTF-8; on Windows a file would otherwise get the locale's code page
+        environment["PYTHONIOENCODING"] = "utf-8"
     return subprocess.Popen([sys.executable, "-m", module], env=environment, stdout=log,
                             stderr=subprocess.STDOUT if log else None)
 
@@ -49,7 +56,11 @@ def stop(processes: list[subprocess.Popen]) -> None:
     """Ctrl-C to every app at once, then a kill for any still running 10 s later."""
     for process in processes:
         if process.poll() is None:
-            process.send_signal(signal.SIGINT)
+            # Windows can send a child no SIGINT (only a console-wide Ctrl-C): stop it there.
+            if os.name == "nt":
+                process.terminate()
+            else:
+                process.send_signal(signal.SIGINT)
     for process in processes:
         try:
             process.wait(timeout=10)
@@ -58,16 +69,42 @@ def stop(processes: list[subprocess.Popen]) -> None:
             process.wait()
 
 
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt
+
+
+def stop_on_signals() -> None:
+    """Ctrl-C and `kill` both stop the apps too (a shell may start us with SIGINT ignored)."""
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
 def main() -> int:
-    processes = [start(module, env(var, default)) for module, var, default in APPS]
+    stop_on_signals()
+    for note in local_secrets.prepare("make run"):
+        print(f"· {note}", flush=True)
+    processes = []
+    for app in APPS:
+        port = env(app.PORT_VARIABLE, app.DEFAULT_PORT)
+        print(f"· {app.__name__}: callbacks to http://127.0.0.1:{port}{app.PATH}, "
+              f"the SMS log on http://127.0.0.1:{port}/messages ({app.PORT_VARIABLE} to move it)",
+              flush=True)
+        processes.append(start(app.__name__, port))
     try:
-        for process in processes:
-            process.wait()
+        for app, process in zip(APPS, processes, strict=True):
+            port = env(app.PORT_VARIABLE, app.DEFAULT_PORT)
+            problem = wait_until_healthy(f"http://127.0.0.1:{port}", process)
+            if problem:
+                print(f"{app.__name__} {problem}: see its output above.", file=sys.stderr)
+                return 1
+        print("· both apps answer GET /healthz; Ctrl-C stops them", flush=True)
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)  # one app stopping (a crash, a port taken) stops the other
+        return max(process.returncode for process in processes)
     except KeyboardInterrupt:
-        pass
+        return 0
     finally:
         stop(processes)
-    return max((p.returncode or 0) for p in processes)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 -- wrk script for `make bench`: replays pre-signed requests, each one once.
---   wrk -t T -c C -d Ds --latency -s shared/bench.lua URL -- REQUESTS_FILE T
--- REQUESTS_FILE (shared.bench_requests) holds records "<length>\n<raw HTTP request>". Thread k
+--   wrk -t T -c C -d Ds --latency -s tools/bench.lua URL -- REQUESTS_FILE T
+-- REQUESTS_FILE (tools.bench_requests) holds records "<length>\n<raw HTTP request>". Thread k
 -- of T sends records k, k+T, k+2T… in order, so what was sent is known exactly afterwards;
 -- a thread that runs out starts again from its first record (bench.py makes 1.5 times the records
 -- it expects to need, so that does not happen; a repeat would be stored once anyway).

@@ -1,8 +1,8 @@
 """Pre-signed callbacks for `make bench`: a provider's campaign, written as raw HTTP requests.
 
-The load generators (wrk with shared/bench.lua, or shared.loadgen) only replay bytes, so signing
-costs nothing during a measurement. Each provider package runs this with its fake provider:
-`python -m plivo_app.bench_requests --url … --count … --out …` (and nexmo_app's).
+The load generators (wrk with tools/bench.lua, or tools.loadgen) only replay bytes, so signing
+costs nothing during a measurement. Each provider's fake provider signs its own:
+`python -m tools.bench_requests plivo --url … --count … --out …` (or `vonage`).
 
 The output file holds one record per request: a line with its length, then the raw request.
 Beside it, `<out>.reports` names each request's report (message id and status, tab-separated)
@@ -14,6 +14,9 @@ import random
 from datetime import UTC, datetime
 from urllib.parse import urlencode, urlsplit
 
+from nexmo_app.simulate import FakeVonage
+from plivo_app.simulate import FakePlivo
+from shared.config import env
 from shared.simulator.model import FakeProvider
 from shared.simulator.scenarios import build
 
@@ -48,13 +51,26 @@ def write(provider: FakeProvider, url: str, count: int, out: str, seed: int) -> 
                 written += 1
 
 
-def main(provider: FakeProvider, argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+def fake_provider(name: str) -> FakeProvider:
+    if name == "plivo":
+        return FakePlivo(auth_token=env("PLIVO_AUTH_TOKEN"))
+    return FakeVonage(secret=env("VONAGE_SIGNATURE_SECRET"),
+                      method=env("VONAGE_SIGNATURE_METHOD", "md5hash"))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.bench_requests", description=__doc__)
+    parser.add_argument("provider", choices=("plivo", "vonage"))
     parser.add_argument("--url", required=True, help="the callback URL, as signed")
     parser.add_argument("--count", type=int, required=True, help="at least this many requests")
     parser.add_argument("--out", required=True, help="the file to write")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    provider = fake_provider(args.provider)
     provider.check_credentials()
     write(provider, args.url, args.count, args.out, args.seed)
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,8 +1,8 @@
 """A small load generator for when wrk is not installed, and for fixed-count runs (the memory
-check, the SQLite burst): replays the raw requests of shared.bench_requests over plain sockets.
+check, the SQLite burst): replays the raw requests of tools.bench_requests over plain sockets.
 
-Each of `connections` threads sends records k, k+C, k+2C… one connection per request (gunicorn's
-sync workers close the connection after each answer), so what was sent is known exactly.
+Each of `connections` threads sends records k, k+C, k+2C… one connection per request, closed
+once the answer is complete, so what was sent is known exactly.
 """
 
 import socket
@@ -43,14 +43,19 @@ def _exchange(address: tuple[str, int], raw: bytes, timeout: float) -> int:
         chunks = []
         while chunk := sock.recv(65536):
             chunks.append(chunk)
-            if b"\r\n\r\n" in chunk and _complete(b"".join(chunks)):
+            if _complete(b"".join(chunks)):  # the head and the body may come apart
                 break
     head = b"".join(chunks).split(b"\r\n", 1)[0]
     return int(head.split()[1])
 
 
 def _complete(response: bytes) -> bool:
-    head, _, body = response.partition(b"\r\n\r\n")
+    head, separator, body = response.partition(b"\r\n\r\n")
+    if not separator:
+        return False
+    status = head.split(b" ", 2)[1] if head.count(b" ") else b""
+    if status == b"204" or status == b"304" or status.startswith(b"1"):
+        return True  # no body, so no Content-Length; a kept-alive connection stays open
     for line in head.split(b"\r\n"):
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":

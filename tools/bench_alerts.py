@@ -1,4 +1,5 @@
-"""How the cost of `check` grows with history: `python -m shared.alerts.bench`.
+"""How the cost of `check` grows with history: `python -m tools.bench_alerts`; and what the
+pictures page costs over 1M messages: `python -m tools.bench_alerts --pictures [--database-url U]`.
 
 Fills two SQLite stores in a temporary directory, one with 10k reports and one with 1M, and
 times `check` on each. Both hold the same recent traffic (the evaluated hour and the same hour on
@@ -6,6 +7,11 @@ the previous 7 days: 300 outbound messages per provider and 20 inbound ones in e
 history spread over the other hours of the past year. With the range queries on
 ix_messages_time the two checks read the same rows, so the ratio should stay near 1 (goal: under
 3). Sample tooling: bulk inserts go straight into the tables, not through Store.save.
+
+--pictures fills one store with the larger size (SQLite in a temporary directory, or a throwaway
+schema on the PostgreSQL server of --database-url) and times GET /pictures (24 hours ending at
+the evaluated hour, rendered by the Plivo app) against `SELECT count(*) FROM messages` on the same
+store, taken in turns: the ratio says how many full counts of the table one page costs.
 """
 
 import argparse
@@ -20,10 +26,12 @@ from itertools import chain, islice
 
 from sqlalchemy import text
 
+from plivo_app import create_app
 from shared.alerts.check import check
 from shared.states import STATES
 from shared.status import interpret
 from shared.store import Store, events, messages
+from tests.database import fresh_database
 
 NOW = datetime(2026, 1, 10, 13, 0)
 WINDOW = NOW - timedelta(hours=1)
@@ -85,36 +93,62 @@ EVENT_COLUMNS = ("provider", "status", "state", "error_code", "message_id", "ded
                  "occurred_at", "received_at", "raw")
 
 
-def fill(store: Store, total: int) -> float:
-    """Insert `total` reports (one message row and one event row each); returns seconds.
-
-    Plain DB-API executemany with tuples: SQLAlchemy's per-row parameter processing would take
-    most of the time. Times are written in the format SQLAlchemy's SQLite DateTime stores."""
-    started = time.perf_counter()
+def _batches(total: int):
+    """(message rows, event rows) tuples, BATCH reports at a time."""
     shapes = _kinds()
-    message_sql, event_sql = (_insert_sql(messages, MESSAGE_COLUMNS),
-                              _insert_sql(events, EVENT_COLUMNS))
     shape_values = {id(shape): tuple(shape[c] for c in MESSAGE_COLUMNS[:9])
                     for shape in shapes.values()}
     recent = list(_recent(shapes))
     rows = chain(recent, _history(shapes, total - len(recent)))
-    with store.engine.begin() as conn:
-        conn.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MB: index pages in memory
-        n = 0
-        while batch := list(islice(rows, BATCH)):
-            message_rows, event_rows = [], []
-            for i, (shape, at) in enumerate(batch, start=n):
-                stamp = at.isoformat(" ", "microseconds")
-                values = shape_values[id(shape)]
-                message_rows.append((*values, f"m{i}", stamp, stamp, stamp))
-                event_rows.append((values[0], values[3], values[4], values[8], f"m{i}", f"d{i}",
-                                   "DLR", stamp, stamp, "{}"))
-            conn.exec_driver_sql(message_sql, message_rows)
-            conn.exec_driver_sql(event_sql, event_rows)
-            n += len(batch)
+    n = 0
+    while batch := list(islice(rows, BATCH)):
+        message_rows, event_rows = [], []
+        for i, (shape, at) in enumerate(batch, start=n):
+            stamp = at.isoformat(" ", "microseconds")
+            values = shape_values[id(shape)]
+            message_rows.append((*values, f"m{i}", stamp, stamp, stamp))
+            event_rows.append((values[0], values[3], values[4], values[8], f"m{i}", f"d{i}",
+                               "DLR", stamp, stamp, "{}"))
+        yield message_rows, event_rows
+        n += len(batch)
+
+
+def fill(store: Store, total: int) -> float:
+    """Insert `total` reports (one message row and one event row each); returns seconds.
+
+    SQLite: plain DB-API executemany with tuples (SQLAlchemy's per-row parameter processing
+    would take most of the time), times in the format SQLAlchemy's SQLite DateTime stores.
+    PostgreSQL: COPY, the server's bulk load."""
+    started = time.perf_counter()
+    if store.engine.dialect.name == "postgresql":
+        _copy(store, total)
+    else:
+        message_sql, event_sql = (_insert_sql(messages, MESSAGE_COLUMNS),
+                                  _insert_sql(events, EVENT_COLUMNS))
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MB: index pages in memory
+            for message_rows, event_rows in _batches(total):
+                conn.exec_driver_sql(message_sql, message_rows)
+                conn.exec_driver_sql(event_sql, event_rows)
     with store.engine.begin() as conn:
         conn.execute(text("ANALYZE"))  # what a long-lived database has; the planner uses it
     return time.perf_counter() - started
+
+
+def _copy(store: Store, total: int) -> None:
+    connection = store.engine.raw_connection()
+    try:
+        with connection.cursor() as cursor:
+            for message_rows, event_rows in _batches(total):
+                for table, columns, rows in ((messages, MESSAGE_COLUMNS, message_rows),
+                                             (events, EVENT_COLUMNS, event_rows)):
+                    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) "
+                                     "FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+        connection.commit()
+    finally:
+        connection.close()
 
 
 def time_checks(stores: list[Store]) -> list[list[float]]:
@@ -147,11 +181,65 @@ def query_plan(store: Store) -> str:
     return "; ".join(row[-1] for row in rows)
 
 
+COUNT = "SELECT count(*) FROM messages"
+PAGES = {"GET /pictures (24 h)": f"/pictures?hours=24&end={NOW.isoformat()}",
+         "GET /messages (first page)": "/messages"}
+
+
+def time_pages(store: Store) -> dict[str, list[float]]:
+    """Seconds of each page and of SELECT count(*), RUNS each, in turns."""
+    app = create_app({"DATABASE_URL": store.url, "PLIVO_AUTH_TOKEN": "bench"})
+    client = app.test_client()
+    for url in PAGES.values():  # warm: the first request also builds templates and pools
+        response = client.get(url, headers={"Accept": "text/html"})
+        assert response.status_code == 200, response.get_data(as_text=True)
+    taken: dict[str, list[float]] = {name: [] for name in [*PAGES, COUNT]}
+    for _ in range(RUNS):
+        for name, url in PAGES.items():
+            started = time.perf_counter()
+            assert client.get(url, headers={"Accept": "text/html"}).status_code == 200
+            taken[name].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        with store.engine.connect() as conn:
+            conn.execute(text("SELECT count(*) FROM messages")).scalar_one()
+        taken[COUNT].append(time.perf_counter() - started)
+    app.extensions["store"].engine.dispose()
+    return taken
+
+
+def bench_pictures(size: int, database_url: str | None) -> int:
+    with contextlib.ExitStack() as stack:
+        if database_url:
+            url = stack.enter_context(fresh_database(database_url))
+        else:
+            url = f"sqlite:///{stack.enter_context(tempfile.TemporaryDirectory())}/bench.db"
+        store = Store(url)
+        store.ensure_tables()
+        print(f"{size:>9,} reports on {store.engine.dialect.name}: filled in "
+              f"{fill(store, size):.1f} s", flush=True)
+        taken = time_pages(store)
+        store.engine.dispose()
+    count = statistics.median(taken[COUNT])
+    for name, seconds in taken.items():
+        median = statistics.median(seconds)
+        print(f"{name:<30} {median * 1000:7.1f} ms median, {min(seconds) * 1000:7.1f} ms "
+              f"fastest of {RUNS}" + ("" if name == COUNT else f": {median / count:.2f}x the "
+                                      "count query"))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m shared.alerts.bench")
+    parser = argparse.ArgumentParser(prog="python -m tools.bench_alerts")
     parser.add_argument("--sizes", type=int, nargs=2, default=(10_000, 1_000_000),
                         metavar=("SMALL", "LARGE"), help="reports in each store")
+    parser.add_argument("--pictures", action="store_true",
+                        help="time the pictures page against a count query, on LARGE reports")
+    parser.add_argument("--database-url", metavar="URL",
+                        help="--pictures on this PostgreSQL server (a throwaway schema), "
+                             "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args(argv)
+    if args.pictures:
+        return bench_pictures(args.sizes[1], args.database_url)
     with tempfile.TemporaryDirectory() as directory:
         stores = []
         for size in args.sizes:

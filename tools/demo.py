@@ -1,7 +1,11 @@
 """`make demo`: both apps, the fake providers playing at them, and proof that every report landed.
 
-    python -m shared.demo          # then serves the log pages until Ctrl-C
-    python -m shared.demo --once   # exits after the summary: 0 only if every report was stored
+First a week of history and a bad hour (the `degradation` scenario), then the alert check,
+whose emails go to a mail server the demo starts on this machine and are printed here; then
+every other scenario and a campaign.
+
+    python -m tools.demo          # then serves the log pages until Ctrl-C
+    python -m tools.demo --once   # exits after the summary: 0 only if every report was stored
 
 Sample-only code: it starts the apps exactly as `python -m plivo_app` / `python -m nexmo_app`,
 runs the simulators exactly as a person would, and reads the results back through
@@ -12,9 +16,7 @@ import argparse
 import json
 import os
 import re
-import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -23,17 +25,29 @@ import time
 from pathlib import Path
 
 import requests
-from dotenv import load_dotenv
 
 from nexmo_app.simulate import FakeVonage
+from nexmo_app.simulate_messages_api import FakeVonageMessagesApi
 from plivo_app.simulate import FakePlivo
-from shared import run
 from shared.config import env
+from tools import demo_mail, local_secrets, run
 
 DEMO_DATABASE = "demo.db"
 TIME_SCALE = "0.01"  # Plivo's 60 s retry gap becomes 0.6 s
 # Each fake provider knows its app: the simulator's module, the port and the callback path.
 FAKES = {fake.name: fake for fake in (FakePlivo, FakeVonage)}
+# What the demo plays, and the options that pick it: the Vonage app takes both Vonage APIs.
+PLAYS = ((FakePlivo, ()), (FakeVonage, ()), (FakeVonageMessagesApi, ("--api", "messages")))
+
+
+def this_python() -> str:
+    """How to call the Python running the demo from here: `.venv/bin/python` after `make demo`,
+    so a hint works in a terminal where the virtual environment is not active."""
+    try:
+        relative = os.path.relpath(sys.executable)
+    except ValueError:  # Windows: on another drive
+        return "python"
+    return "python" if relative.startswith("..") else relative
 
 
 def app_module(fake) -> str:
@@ -41,7 +55,7 @@ def app_module(fake) -> str:
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m shared.demo", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m tools.demo", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--once", action="store_true",
                         help="stop after the summary; exit 0 only if every report was stored")
@@ -51,43 +65,12 @@ def parse_args(argv):
     parser.add_argument("--vonage-port", type=int,
                         default=int(env(FakeVonage.port_variable, FakeVonage.default_port)),
                         help="port of the Vonage app (default VONAGE_PORT or 5001)")
-    parser.add_argument("--messages", type=int, default=200,
-                        help="messages in each campaign (default 200)")
+    # Internal: the tests play shorter campaigns.
+    parser.add_argument("--messages", type=int, default=200, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 # -- settings -------------------------------------------------------------------------------
-
-def throwaway_secrets() -> dict[str, str]:
-    return {
-        "PLIVO_AUTH_ID": "MADEMO" + secrets.token_hex(7).upper(),  # MA + 18 characters
-        "PLIVO_AUTH_TOKEN": secrets.token_urlsafe(30),
-        "VONAGE_SIGNATURE_SECRET": secrets.token_urlsafe(30),
-        "VONAGE_SIGNATURE_METHOD": "md5hash",
-    }
-
-
-def prepare_settings(path: Path = Path(".env")) -> list[str]:
-    """Signatures are checked in the demo too: without a .env, write one with throwaway local
-    secrets; with one that lacks them, make some up for this run only. Returns what was done."""
-    notes = []
-    if not path.exists():
-        values = throwaway_secrets()
-        path.write_text(
-            "# Written by `make demo`: throwaway secrets so the demo's fake providers sign their\n"
-            "# callbacks and the apps check them. Put your real credentials here before talking\n"
-            "# to Plivo or Vonage; .env.example lists every setting.\n"
-            + "".join(f"{name}={value}\n" for name, value in values.items()),
-            encoding="utf-8")
-        notes.append(f"wrote {path} with throwaway local secrets (signatures are checked)")
-    load_dotenv(path)
-    for name, value in throwaway_secrets().items():
-        if name in ("PLIVO_AUTH_TOKEN", "VONAGE_SIGNATURE_SECRET") and not env(name):
-            os.environ[name] = value
-            notes.append(f"{name} is not in {path}: using a throwaway one for this run "
-                         "(add one there to run the simulators by hand against the demo)")
-    return notes
-
 
 def demo_database() -> str:
     """A fresh demo.db, kept apart from the apps' own database (DATABASE_URL in .env);
@@ -102,8 +85,10 @@ def demo_database() -> str:
 def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         # As the apps' server does: connections of a previous run lingering in TIME_WAIT do
-        # not make the port busy, a server listening on it does.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # not make the port busy, a server listening on it does. (Windows has no TIME_WAIT
+        # problem, and there SO_REUSEADDR would let us bind over a listening server.)
+        if os.name != "nt":
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
             return True
@@ -119,8 +104,10 @@ def start_app(module: str, port: int, database_url: str, log_path: Path) -> subp
     # LOG_PAGE_PASSWORD must not apply to the demo's apps.
     settings = {"HOST": "127.0.0.1", "DATABASE_URL": database_url, "PUBLIC_BASE_URL": "",
                 "TRUST_PROXY": "", "LOG_PAGE_PASSWORD": ""}
-    log_file = open(log_path, "w", encoding="utf-8")  # open as long as the app runs
-    return run.start(module, port, settings, log=log_file)
+    # The app writes to its own copy of the file; ours is closed at once (Windows could not
+    # remove the folder afterwards while we held it).
+    with open(log_path, "w", encoding="utf-8") as log_file:
+        return run.start(module, port, settings, log=log_file)
 
 
 def why_not_healthy(base: str, process: subprocess.Popen, log_path: Path) -> str | None:
@@ -141,16 +128,52 @@ def simulate(module: str, url: str, scenarios: list[str], expect_file: Path,
     return subprocess.run(command, env=os.environ.copy()).returncode
 
 
+def play_degradation(bases: dict[str, str], expect_file: Path) -> int:
+    """A week of good hours and a bad one at each app; returns how many runs gave up a report."""
+    failed_runs = 0
+    for provider, fake in FAKES.items():
+        print(f"\n{fake.title} app on {bases[provider]}: python -m {fake.module} degradation")
+        failed_runs += simulate(fake.module, bases[provider] + fake.path, ["degradation"],
+                                expect_file, "--seed", "7") != 0
+    return failed_runs
+
+
+def check_alerts(database_url: str) -> int:
+    """`python -m shared.alerts check` as cron would run it, mailing a local SMTP server; the
+    emails it sends are printed. Returns how many alerts were emailed."""
+    controller, inbox = demo_mail.start()
+    settings = {"DATABASE_URL": database_url, "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": str(controller.port), "SMTP_STARTTLS": "",
+                "SMTP_USER": "", "ALERT_EMAIL_TO": "ops@example.com",
+                "ALERT_EMAIL_FROM": "sms-alerts@example.com"}
+    print("\n$ python -m shared.alerts check   (emails go to a mail server on "
+          f"127.0.0.1:{controller.port} the demo started)")
+    try:
+        subprocess.run([sys.executable, "-m", "shared.alerts", "check"],
+                       env={**os.environ, **settings}, check=False)
+    finally:
+        controller.stop()
+    for number, mail in enumerate(inbox.messages()):
+        print(f"\n  ✉ To: {mail['To']} · Subject: {mail['Subject']}")
+        if number == 0:  # one in full; the others say the same of their own hour
+            body = mail.get_content().replace("\r\n", "\n").strip()
+            print("    " + body.replace("\n", "\n    "))
+    return len(inbox.envelopes)
+
+
 def play_everything(bases: dict[str, str], expect_file: Path, messages: int) -> int:
     """Every scenario, then a campaign, at each app; returns how many runs gave up a report."""
     failed_runs = 0
-    for seed, (provider, fake) in enumerate(FAKES.items(), 1):
-        url = bases[provider] + fake.path
-        print(f"\n{fake.title} app on {bases[provider]}: python -m {fake.module} …")
-        scenarios = [s for s in fake.scenarios if s != "campaign"]  # the campaign comes next
-        failed_runs += simulate(fake.module, url, scenarios, expect_file, "--quiet") != 0
+    for seed, (fake, options) in enumerate(PLAYS, 1):
+        url = bases[fake.name] + fake.path
+        print(f"\n{fake.title} at {bases[fake.name]}: python -m {fake.module} "
+              f"{' '.join(options)} …")
+        # The campaign comes next; the degradation was played first, and alerted.
+        scenarios = [s for s in fake.scenarios if s not in ("campaign", "degradation")]
+        failed_runs += simulate(fake.module, url, scenarios, expect_file, "--quiet",
+                                *options) != 0
         failed_runs += simulate(fake.module, url, ["campaign"], expect_file, "--messages",
-                                str(messages), "--seed", str(seed)) != 0
+                                str(messages), "--seed", str(seed), *options) != 0
     return failed_runs
 
 
@@ -204,15 +227,9 @@ def follow(logs: dict[str, Path], processes: list[subprocess.Popen]) -> None:
         time.sleep(0.3)
 
 
-def stop_on_signal(signum, _frame):
-    raise KeyboardInterrupt
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
-    # Ctrl-C and `kill` both stop the apps too (a shell may start us with SIGINT ignored).
-    signal.signal(signal.SIGINT, stop_on_signal)
-    signal.signal(signal.SIGTERM, stop_on_signal)
+    run.stop_on_signals()
     ports = {"plivo": args.plivo_port, "vonage": args.vonage_port}
     for provider, port in ports.items():
         if not port_is_free(port):
@@ -221,7 +238,7 @@ def main(argv=None) -> int:
                   "or another demo running? On macOS, AirPlay Receiver takes 5000). Choose "
                   f"another: make demo {fake.port_variable}={port + 50}", file=sys.stderr)
             return 2
-    for note in prepare_settings():
+    for note in local_secrets.prepare("make demo"):
         print(f"· {note}")
     database_url = demo_database()
     print(f"· storing in {database_url}")
@@ -240,25 +257,37 @@ def main(argv=None) -> int:
             if problem:
                 print(f"The {FAKES[provider].title} app {problem}", file=sys.stderr)
                 return 1
-        failed_runs = play_everything(bases, expect_file, args.messages)
+        # The degradation first, so the hour the check judges holds its bad hour alone: the
+        # campaign, played after the alert, would lift the hour's rate back above the line.
+        failed_runs = play_degradation(bases, expect_file)
+        emailed = check_alerts(database_url)
+        failed_runs += play_everything(bases, expect_file, args.messages)
         checked, problems = check_stored(expect_file, bases)
         print(f"\nChecked through GET /messages/<id>: {checked - len(problems)} of {checked} "
               "messages stored with the expected state and one event per distinct report.")
         for problem in problems[:10]:
             print(f"  ✗ {problem}")
-        print("\nThe SMS log (open it in a browser on this machine):")
+        print("\nThe SMS log and its pictures (open them in a browser on this machine):")
         for provider, base in bases.items():
-            print(f"  {FAKES[provider].title:<7} {base}/messages")
-        ok = not problems and not failed_runs
+            print(f"  {FAKES[provider].title:<7} {base}/messages   {base}/pictures")
+        print(f"  filtered, e.g. {bases['plivo']}/messages?direction=inbound   "
+              f"{bases['plivo']}/messages?outcome=failed&error=50")
+        if emailed < 3:
+            print(f"  ✗ expected 3 alert emails (outbound Plivo and Vonage, inbound Plivo), got "
+                  f"{emailed}")
+        ok = not problems and not failed_runs and emailed >= 3
         if args.once:
             print("Demo " + ("passed." if ok else f"FAILED: the app logs are in {workdir}"))
             if ok:
                 keep_logs = False
             return 0 if ok else 1
-        print("\nServing until Ctrl-C. Play more, e.g.\n"
-              f"  python -m {FakePlivo.module} failure --url {bases['plivo']}{FakePlivo.path}\n"
-              f"  python -m {FakeVonage.module} campaign --messages 50 --url "
-              f"{bases['vonage']}{FakeVonage.path}\n")
+        python = this_python()
+        print("\nServing until Ctrl-C. Play more from another terminal, e.g.\n"
+              f"  {python} -m {FakePlivo.module} failure --url {bases['plivo']}{FakePlivo.path}\n"
+              f"  {python} -m {FakeVonage.module} campaign --messages 50 --url "
+              f"{bases['vonage']}{FakeVonage.path}\n"
+              f"  {python} -m {FakeVonage.module} lifecycle inbound --api messages --url "
+              f"{bases['vonage']}{FakeVonageMessagesApi.path}\n")
         follow(logs, processes)
         print(f"An app stopped; see its log in {workdir}", file=sys.stderr)
         return 1

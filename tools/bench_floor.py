@@ -4,25 +4,26 @@ route a report can get on this machine, whatever the app does.
     read        reads the form body and parses it, nothing else
     check       reads it and checks Plivo's V3 signature as plivo_app does (with the SDK)
     insert      reads it and inserts the body into SQLite with the standard library's sqlite3,
-                one commit per report, writers queued on shared.writer_lock
-    insert-busy the same, writers left to SQLite's busy timeout
+                one commit per report (the workers' writers wait in SQLite's busy timeout)
+    durable     check, then insert: the least a verified, durable receiver does
 
-Each is a WSGI app for gunicorn (`shared.bench_floor:read` …) on the same paths as the real
+Each is a WSGI app for gunicorn (`tools.bench_floor:read` …) on the same paths as the real
 ones, so it takes the same pre-signed requests.
 """
 
 import os
 import sqlite3
-from contextlib import nullcontext
+import threading
 from urllib.parse import parse_qsl
 
 from flask import Flask, Response, request
 
+import nexmo_app
+import plivo_app
 from plivo_app import signature
-from shared.writer_lock import WriterLock
 
 DATABASE = os.environ.get("BENCH_FLOOR_DATABASE", "bench-floor.db")
-PATHS = ("/delivery", "/webhooks/delivery-receipt")
+PATHS = (plivo_app.PATH, nexmo_app.PATH)
 
 
 def _app(handle) -> Flask:
@@ -46,26 +47,34 @@ def _check():
 
 
 class _Inserter:
-    def __init__(self, lock):
-        self.lock, self.connection = lock, None
+    def __init__(self):
+        self.local = threading.local()
 
     def __call__(self):
         body = request.get_data(as_text=True)
         fields = dict(parse_qsl(body, keep_blank_values=True))
-        if self.connection is None:  # one per worker process, opened after gunicorn forked
-            self.connection = sqlite3.connect(DATABASE, timeout=10, isolation_level=None)
-            self.connection.execute("PRAGMA journal_mode=WAL")
-            self.connection.execute("PRAGMA synchronous=NORMAL")
-            self.connection.execute("CREATE TABLE IF NOT EXISTS reports "
-                                    "(id INTEGER PRIMARY KEY, raw TEXT NOT NULL)")
-        with self.lock:
-            self.connection.execute("BEGIN IMMEDIATE")
-            self.connection.execute("INSERT INTO reports (raw) VALUES (?)", (body,))
-            self.connection.execute("COMMIT")
+        connection = getattr(self.local, "connection", None)
+        if connection is None:  # one per thread (gthread), opened after gunicorn forked
+            connection = self.local.connection = sqlite3.connect(
+                DATABASE, timeout=10, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("CREATE TABLE IF NOT EXISTS reports "
+                               "(id INTEGER PRIMARY KEY, raw TEXT NOT NULL)")
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("INSERT INTO reports (raw) VALUES (?)", (body,))
+        connection.execute("COMMIT")
         return Response("ok" if fields else "empty", mimetype="text/plain")
+
+
+def _checked(store):
+    def handle():
+        answer = _check()
+        return store() if answer.status_code == 200 else answer
+    return handle
 
 
 read = _app(_read)
 check = _app(_check)
-insert = _app(_Inserter(WriterLock(os.path.abspath(DATABASE) + "-writer.lock")))
-insert_busy = _app(_Inserter(nullcontext()))
+insert = _app(_Inserter())
+durable = _app(_checked(_Inserter()))

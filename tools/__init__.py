@@ -1,0 +1,1 @@
+"""Around the receiver, not part of it: demo, run, benchmarks, load generator."""
