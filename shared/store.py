@@ -399,12 +399,19 @@ class Store:
         results: list[tuple[str | None, bool]] = [(None, True)] * len(batch)
         try:
             cursor = conn.cursor()
-            for i, (event, message) in enumerate(batch):
-                cursor.execute(*self._insert_event_sql(event))
+            # Rows are locked in one order on every instance: every event before any message,
+            # each by its key. Two instances writing the same reports at the same moment then
+            # wait for each other; in arrival order they could deadlock, and PostgreSQL
+            # aborted one transaction, a 503 for every report in it.
+            new = []
+            for i in sorted(range(len(batch)), key=lambda i: _event_key(batch[i][0])):
+                cursor.execute(*self._insert_event_sql(batch[i][0]))
                 if cursor.fetchall():
-                    cursor.execute(*self._upsert_message_sql(message))
-                    results[i] = (cursor.fetchall()[0][0], False)
+                    new.append(i)
                 # else a provider's retry: it changes nothing
+            for i in sorted(new, key=lambda i: _message_key(batch[i][1])):
+                cursor.execute(*self._upsert_message_sql(batch[i][1]))
+                results[i] = (cursor.fetchall()[0][0], False)
             conn.commit()
         except BaseException as err:
             self._discard(conn, err, may_reconnect)
@@ -471,6 +478,14 @@ class Store:
         self.ensure_tables()
         with self.errors(), self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(events)).scalar_one()
+
+
+def _event_key(event: dict) -> tuple[str, str]:
+    return event["provider"], event["dedupe_key"]  # uq_events_dedupe
+
+
+def _message_key(message: dict) -> tuple[str, str]:
+    return message["provider"], message["message_id"]  # the messages' primary key
 
 
 class _Reconnect(Exception):

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from shared.report import Report
 from shared.simulator.delivery import Deliverer
 from shared.simulator.scenarios import build, expectations
 from shared.store import Store, events
@@ -109,3 +110,54 @@ def test_a_report_after_the_server_dropped_the_apps_connection_is_stored(plivo, 
     assert plivo_post(plivo, status_callback("delivered", sequence=3)).status_code == 200
     assert message(plivo, MESSAGE_UUID)["state"] == "delivered"
 
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),
+                    reason="SQLite lets one writer in at a time: no row locks to deadlock on")
+@pytest.mark.parametrize("held", ["event", "message"])
+def test_a_commit_locks_its_rows_in_key_order_so_two_instances_never_deadlock(
+        database_url, held):
+    """Another instance's transaction holds the row of report A; this one commits B then A,
+    as they arrived. It must wait on A before touching B, so the other instance can still take
+    B and finish: taken in arrival order, B then A, each would wait on the other."""
+    store = Store(database_url)
+    store.ensure_tables()
+    a, b = (store._rows(Report(provider="plivo", kind="DLR", message_id=f"m-{n}",
+                               status="delivered", fields={"MessageUUID": f"m-{n}"}))
+            for n in ("a", "b"))
+    row = {"event": (0, store._insert_event_sql), "message": (1, store._upsert_message_sql)}
+    index, statement = row[held]
+    other = store.engine.raw_connection()
+    outcome = {}
+
+    def write_b_then_a():
+        try:
+            outcome["results"] = store._write([b, a])
+        except Exception as error:  # noqa: BLE001 - the outcome under test
+            outcome["error"] = error
+
+    try:
+        cursor = other.cursor()
+        cursor.execute("SET lock_timeout = '5s'")
+        cursor.execute(*statement(a[index]))
+        writer = threading.Thread(target=write_b_then_a)
+        writer.start()
+        with store.engine.connect() as conn:  # until the writer waits on the row of A
+            for _ in range(500):
+                waiting = conn.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND application_name = current_setting('application_name')")).scalar_one()
+                if waiting:
+                    break
+                threading.Event().wait(0.01)
+        assert waiting == 1
+        cursor.execute(*statement(b[index]))  # deadlock detected here when taken B then A
+        other.commit()
+        writer.join(10)
+    finally:
+        other.close()
+        store.engine.dispose()
+    assert "error" not in outcome, outcome.get("error")
+    if held == "event":  # the other instance stored both events first: these are its retries
+        assert outcome["results"] == [(None, True), (None, True)]
+    else:
+        assert outcome["results"] == [("delivered", False), ("delivered", False)]
