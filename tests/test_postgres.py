@@ -9,6 +9,7 @@ TEST_DATABASE_URL is set (CI's second run), otherwise one SQLite file both insta
 import os
 import random
 import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -141,15 +142,17 @@ def test_a_commit_locks_its_rows_in_key_order_so_two_instances_never_deadlock(
         cursor.execute(*statement(a[index]))
         writer = threading.Thread(target=write_b_then_a)
         writer.start()
+        deadline, waiting = time.monotonic() + 30, 0
         with store.engine.connect() as conn:  # until the writer waits on the row of A
-            for _ in range(500):
+            while writer.is_alive() and time.monotonic() < deadline:
                 waiting = conn.execute(text(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                     "AND application_name = current_setting('application_name')")).scalar_one()
                 if waiting:
                     break
-                threading.Event().wait(0.01)
-        assert waiting == 1
+                conn.rollback()  # pg_stat_activity is read once per transaction
+                time.sleep(0.01)
+        assert waiting == 1, outcome
         cursor.execute(*statement(b[index]))  # deadlock detected here when taken B then A
         other.commit()
         writer.join(10)
