@@ -134,6 +134,9 @@ CREATE_ATTEMPTS = 5
 CONNECT_TIMEOUT_SECONDS = 2
 POOL_TIMEOUT_SECONDS = 2
 SQLITE_BUSY_TIMEOUT_SECONDS = 3
+# A PostgreSQL that stops answering on an open connection (shared/answer_within.py): a report's
+# two statements take milliseconds; this plus one reconnect attempt stays inside 5 s.
+ANSWER_TIMEOUT_SECONDS = 2
 # PostgreSQL error classes that mean "not now" rather than a bug (SQLSTATE, Appendix A):
 # 08 connection, 25006 read-only transaction, 53 insufficient resources (disk full, too many
 # connections), 57P admin shutdown / cannot connect now, 58 system error (I/O).
@@ -210,8 +213,20 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
         # libpq waits for ever by default; a blackholed database hung every callback.
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
-                         pool_timeout=POOL_TIMEOUT_SECONDS, connect_args=connect_args)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                           pool_timeout=POOL_TIMEOUT_SECONDS, connect_args=connect_args)
+    if engine.dialect.driver == "psycopg":
+        from shared.answer_within import connect  # imports psycopg: only where it is the driver
+        event.listen(engine, "do_connect", connect)
+    return engine
+
+
+def bounded_answers(engine: Engine):
+    """A context in which every wait for the database's answer is bounded (see above)."""
+    if engine.dialect.driver != "psycopg":
+        return contextlib.nullcontext  # SQLite's waits are its busy timeout
+    from shared.answer_within import answer_within
+    return lambda: answer_within(ANSWER_TIMEOUT_SECONDS)
 
 
 def is_outage(err: BaseException, dbapi) -> bool:
@@ -247,6 +262,7 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self._check_files = file_check(url)
+        self._bounded = bounded_answers(self.engine)  # for what answers a provider, /healthz
         self._tables_ready = False
         self._create_lock = threading.Lock()
         # Reports saved at the same moment share one transaction: under `make bench` (gthread,
@@ -327,7 +343,7 @@ class Store:
         """Whether a report could be stored now: the database answers, and takes writes."""
         try:
             self._check_files()
-            with self.engine.connect() as conn:
+            with self._bounded(), self.engine.connect() as conn:
                 if self.engine.dialect.name == "postgresql":
                     # A read-only server (a standby, default_transaction_read_only) answers
                     # SELECT 1 and refuses every report.
@@ -385,13 +401,15 @@ class Store:
 
     def _write(self, batch) -> list[tuple[str | None, bool]]:
         """Write (event, message) pairs in one transaction: one result per pair."""
-        try:
-            return self._write_once(batch, may_reconnect=True)
-        except _Reconnect:
-            # The pooled connection had gone away (a database restart); the pool checks the
-            # next one before handing it out. Saving again is safe even if the first commit
-            # did land: the events are then duplicates.
-            return self._write_once(batch, may_reconnect=False)
+        with self._bounded():
+            try:
+                return self._write_once(batch, may_reconnect=True)
+            except _Reconnect:
+                # The pooled connection had gone away (a database restart, or it stopped
+                # answering); the pool checks the next one before handing it out. Saving
+                # again is safe even if the first commit did land: the events are then
+                # duplicates.
+                return self._write_once(batch, may_reconnect=False)
 
     def _write_once(self, batch, may_reconnect: bool) -> list[tuple[str | None, bool]]:
         with self.errors():
@@ -440,7 +458,7 @@ class Store:
     def first_use(self, scope: str, nonce: str) -> bool:
         """Remember a nonce; True only the first time it is seen, on any instance."""
         self.ensure_tables()
-        with self.errors(), self.engine.begin() as conn:
+        with self._bounded(), self.errors(), self.engine.begin() as conn:
             row = conn.execute(self._insert_nonce,
                                {"scope": scope, "nonce": nonce, "seen_at": utcnow()}).first()
         return row is not None
@@ -448,7 +466,8 @@ class Store:
     def forget(self, scope: str, nonce: str) -> None:
         """Undo first_use when the report it let in could not be stored, so its retry is let in.
         Best effort: a database that cannot store the report may not take this either."""
-        with contextlib.suppress(SQLAlchemyError), self.engine.begin() as conn:
+        with contextlib.suppress(SQLAlchemyError), self._bounded(), \
+                self.engine.begin() as conn:
             conn.execute(nonces.delete().where(nonces.c.scope == scope, nonces.c.nonce == nonce))
 
     # -- reading -----------------------------------------------------------------------

@@ -1,10 +1,13 @@
 """A TCP proxy in front of the test database that the test can break: forward, refuse new
-connections, or accept them and then say nothing (a blackholed database). Switching away from
-forwarding drops the connections it was carrying, as a failover or a network change does."""
+connections, accept them and then say nothing (a blackholed database), or freeze (the
+connections it carries stay open and pass nothing, as with a frozen server or a network that
+drops packets). Switching to refuse or stall drops the connections it was carrying, as a
+failover or a network change does."""
 
 import contextlib
 import socket
 import threading
+import time
 
 
 class BreakableProxy:
@@ -18,9 +21,11 @@ class BreakableProxy:
         threading.Thread(target=self._accept, daemon=True).start()
 
     def set_mode(self, mode: str) -> None:
-        """"forward", "refuse" (close each new connection at once) or "stall"."""
+        """"forward", "refuse" (close each new connection at once), "stall" or "freeze"."""
         with self._lock:
             self.mode = mode
+            if mode == "freeze":
+                return
             for sock in self._open:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
@@ -42,17 +47,18 @@ class BreakableProxy:
                     client.close()
                     continue
                 self._open.append(client)
-                if self.mode == "stall":  # accepted, never answered
+                if self.mode in ("stall", "freeze"):  # accepted, never answered
                     continue
                 upstream = socket.create_connection(self.target)
                 self._open.append(upstream)
             for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=_pipe, args=(source, sink), daemon=True).start()
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
 
-
-def _pipe(source: socket.socket, sink: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        while data := source.recv(65536):
-            sink.sendall(data)
-    with contextlib.suppress(OSError):
-        sink.shutdown(socket.SHUT_WR)
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                while self.mode == "freeze":  # held, not passed on
+                    time.sleep(0.01)
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)

@@ -5,6 +5,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -25,10 +26,24 @@ ON_POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
 postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="needs TEST_DATABASE_URL")
 
 
-def timed(call):
-    start = time.monotonic()
-    response = call()
-    return response, time.monotonic() - start
+def timed(call, give_up_after: float = 30):
+    """(the answer, seconds it took). Called in a thread of its own: a hung call fails the test
+    after `give_up_after` seconds instead of hanging the suite."""
+    start, answer = time.monotonic(), []
+
+    def call_and_keep():
+        try:
+            answer.append(call())
+        except BaseException as error:  # noqa: BLE001 - raised again below, in the test
+            answer.append(error)
+
+    thread = threading.Thread(target=call_and_keep, daemon=True)
+    thread.start()
+    thread.join(give_up_after)
+    assert answer, f"no answer after {give_up_after} s"
+    if isinstance(answer[0], BaseException):
+        raise answer[0]
+    return answer[0], time.monotonic() - start
 
 
 def assert_fast_503(response, elapsed):
@@ -140,6 +155,23 @@ def test_a_postgres_that_refuses_or_blackholes_new_connections_is_503_within_5_s
     health, elapsed = timed(lambda: client.get("/healthz"))
     assert (health.status_code, elapsed < 5) == (503, True)
     proxy.set_mode("forward")
+    assert plivo_post(client, status_callback("delivered")).status_code == 200
+    assert client.get("/healthz").status_code == 200
+
+
+@postgres_only
+def test_a_postgres_that_stops_answering_on_an_open_connection_is_503_within_5_s(proxied):
+    """The connection the app keeps between reports stays open and passes nothing (a frozen
+    server or proxy whose kernel still acknowledges): no error ever comes, only silence."""
+    proxy, url = proxied
+    client = plivo_app_on(url).test_client()
+    assert plivo_post(client, status_callback("sent")).status_code == 200
+    proxy.set_mode("freeze")
+    assert_fast_503(*timed(lambda: plivo_post(
+        client, status_callback("delivered", message_uuid=SECOND_UUID))))
+    health, elapsed = timed(lambda: client.get("/healthz"))
+    assert (health.status_code, elapsed < 5) == (503, True)
+    proxy.set_mode("forward")  # drops the frozen connections, as a restart of the server would
     assert plivo_post(client, status_callback("delivered")).status_code == 200
     assert client.get("/healthz").status_code == 200
 
