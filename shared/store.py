@@ -134,6 +134,10 @@ CREATE_ATTEMPTS = 5
 CONNECT_TIMEOUT_SECONDS = 2
 POOL_TIMEOUT_SECONDS = 2
 SQLITE_BUSY_TIMEOUT_SECONDS = 3
+# Once a write waited out the whole busy timeout, the next ones wait this long while the lock
+# is still held: a burst bigger than the threads comes in waves, and each wave waited 3 s (40
+# at once: the last 503 after 12 s). A write that finds the lock free takes it at once.
+SQLITE_LOCKED_OUT_WAIT_MS = 250
 # A PostgreSQL that stops answering on an open connection (shared/answer_within.py): a report's
 # two statements take milliseconds; this plus one reconnect attempt stays inside 5 s.
 ANSWER_TIMEOUT_SECONDS = 2
@@ -263,6 +267,7 @@ class Store:
         self.engine = make_engine(url)
         self._check_files = file_check(url)
         self._bounded = bounded_answers(self.engine)  # for what answers a provider, /healthz
+        self._locked_out = False  # SQLite: the last write waited out the busy timeout
         self._tables_ready = False
         self._create_lock = threading.Lock()
         # Reports saved at the same moment share one transaction: under `make bench` (gthread,
@@ -403,13 +408,18 @@ class Store:
         """Write (event, message) pairs in one transaction: one result per pair."""
         with self._bounded():
             try:
-                return self._write_once(batch, may_reconnect=True)
+                results = self._write_once(batch, may_reconnect=True)
             except _Reconnect:
                 # The pooled connection had gone away (a database restart, or it stopped
                 # answering); the pool checks the next one before handing it out. Saving
                 # again is safe even if the first commit did land: the events are then
                 # duplicates.
-                return self._write_once(batch, may_reconnect=False)
+                results = self._write_once(batch, may_reconnect=False)
+            except StorageUnavailable:
+                self._locked_out = self.engine.dialect.name == "sqlite"
+                raise
+        self._locked_out = False
+        return results
 
     def _write_once(self, batch, may_reconnect: bool) -> list[tuple[str | None, bool]]:
         with self.errors():
@@ -417,6 +427,8 @@ class Store:
         results: list[tuple[str | None, bool]] = [(None, True)] * len(batch)
         try:
             cursor = conn.cursor()
+            if self._locked_out:
+                cursor.execute(f"PRAGMA busy_timeout={SQLITE_LOCKED_OUT_WAIT_MS}")
             # Rows are locked in one order on every instance: every event before any message,
             # each by its key. Two instances writing the same reports at the same moment then
             # wait for each other; in arrival order they could deadlock, and PostgreSQL
@@ -434,6 +446,8 @@ class Store:
         except BaseException as err:
             self._discard(conn, err, may_reconnect)
             raise
+        if self._locked_out:
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
         conn.close()  # back to the pool
         return results
 
