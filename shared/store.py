@@ -348,11 +348,18 @@ class Store:
         """Whether a report could be stored now: the database answers, and takes writes."""
         try:
             self._check_files()
+            self.ensure_tables()
             with self._bounded(), self.engine.connect() as conn:
                 if self.engine.dialect.name == "postgresql":
                     # A read-only server (a standby, default_transaction_read_only) answers
-                    # SELECT 1 and refuses every report.
-                    return conn.execute(text("SHOW transaction_read_only")).scalar() == "off"
+                    # SELECT 1 and refuses every report; so does a table another session locked
+                    # (LOCK TABLE, ALTER TABLE): the lock a report's INSERT takes, not waited
+                    # for, and given back by the rollback.
+                    if conn.execute(text("SHOW transaction_read_only")).scalar() != "off":
+                        return False
+                    conn.execute(text("LOCK TABLE events, messages IN ROW EXCLUSIVE MODE NOWAIT"))
+                    conn.rollback()
+                    return True
                 # SQLite: a lock held by another program (BEGIN EXCLUSIVE) lets SELECT 1
                 # through and holds every report back; a write must be able to start, within
                 # the busy timeout.
@@ -464,6 +471,9 @@ class Store:
         with contextlib.suppress(Exception):
             conn.invalidate()
         if disconnected and may_reconnect:
+            # The connections pooled beside it are as old (a restart, a frozen server): the
+            # retry opens a new one instead of pre-pinging each, which took 2 s more apiece.
+            self.engine.dispose()
             raise _Reconnect() from err
         if disconnected or (isinstance(err, dbapi.Error) and is_outage(err, dbapi)):
             log.warning("storage unavailable: %s", err)

@@ -18,6 +18,7 @@ class BreakableProxy:
         self.port = self._listener.getsockname()[1]
         self._open: list[socket.socket] = []
         self._lock = threading.Lock()
+        self.freeze_at: bytes | None = None  # freeze when the app sends this, before passing it
         threading.Thread(target=self._accept, daemon=True).start()
 
     def set_mode(self, mode: str) -> None:
@@ -57,6 +58,8 @@ class BreakableProxy:
     def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         with contextlib.suppress(OSError):
             while data := source.recv(65536):
+                if self.freeze_at is not None and self.freeze_at in data:
+                    self.mode = "freeze"
                 while self.mode == "freeze":  # held, not passed on
                     time.sleep(0.01)
                 sink.sendall(data)

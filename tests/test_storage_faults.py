@@ -199,6 +199,25 @@ def test_a_postgres_that_stops_answering_on_an_open_connection_is_503_within_5_s
     assert client.get("/healthz").status_code == 200
 
 
+@postgres_only
+def test_a_postgres_that_freezes_in_the_middle_of_a_write_is_503_within_5_s(proxied):
+    """The freeze comes after the pooled connection's pre-ping passed, while the report is
+    written, and other connections wait in the pool: the retry must not try each of them."""
+    proxy, url = proxied
+    app = plivo_app_on(url)
+    client = app.test_client()
+    assert plivo_post(client, status_callback("sent")).status_code == 200
+    pooled = [app.extensions["store"].engine.raw_connection() for _ in range(3)]
+    for connection in pooled:
+        connection.close()  # back to the pool, open
+    proxy.freeze_at = b"INSERT INTO events"
+    assert_fast_503(*timed(lambda: plivo_post(
+        client, status_callback("delivered", message_uuid=SECOND_UUID))))
+    proxy.freeze_at = None
+    proxy.set_mode("forward")
+    assert plivo_post(client, status_callback("delivered")).status_code == 200
+
+
 def test_requests_arriving_together_at_a_postgres_blackholed_from_the_start_are_each_503_in_5_s():
     # The tables are not made yet: every request needs them, and the first one's attempt holds
     # the others only as long as one connection attempt (2 s) may take.
@@ -230,3 +249,26 @@ def test_a_read_only_postgres_is_503_and_healthz_says_so(database_url):
     client = plivo_app_on(read_only).test_client()
     assert_fast_503(*timed(lambda: plivo_post(client, status_callback("delivered"))))
     assert client.get("/healthz").status_code == 503
+
+
+@postgres_only
+@pytest.mark.parametrize("mode", ["SHARE", "ACCESS EXCLUSIVE"])
+def test_a_postgres_table_locked_by_another_session_is_503_and_healthz_says_so(plivo_app,
+                                                                              mode):
+    """LOCK TABLE, or an ALTER TABLE or CREATE INDEX a person runs: a report's INSERT would
+    wait behind it, and /healthz must say so at once rather than 200."""
+    client = plivo_app.test_client()
+    assert plivo_post(client, status_callback("sent")).status_code == 200
+    store = plivo_app.extensions["store"]
+    other = store.engine.raw_connection()
+    try:
+        other.cursor().execute(f"LOCK TABLE events IN {mode} MODE")
+        health, elapsed = timed(lambda: client.get("/healthz"))
+        assert (health.status_code, elapsed < 1) == (503, True)
+        assert_fast_503(*timed(lambda: plivo_post(
+            client, status_callback("delivered", message_uuid=SECOND_UUID))))
+    finally:
+        other.rollback()
+        other.close()
+    assert client.get("/healthz").status_code == 200
+    assert plivo_post(client, status_callback("delivered")).status_code == 200
