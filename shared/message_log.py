@@ -176,7 +176,7 @@ def metrics_page():
 
 @blueprint.get("/healthz")
 def healthz():
-    if current_app.extensions["store"].available():
+    if current_app.extensions["store"].ping():
         return Response("ok\n", mimetype="text/plain")
     return Response("storage unavailable\n", status=503, mimetype="text/plain",
                     headers={"Retry-After": "30"})

@@ -14,7 +14,6 @@ import logging
 import os
 import threading
 import time
-from concurrent.futures import Future
 from typing import Any
 
 from sqlalchemy import (
@@ -135,12 +134,10 @@ CREATE_ATTEMPTS = 5
 CONNECT_TIMEOUT_SECONDS = 2
 POOL_TIMEOUT_SECONDS = 2
 SQLITE_BUSY_TIMEOUT_SECONDS = 3
-# Once a write failed for want of the database, the next ones wait this long for a ping to say
-# it is back (Store._until_back). A burst bigger than the server's threads comes in waves, and
-# each wave waited out the whole timeout again: 40 at once at a locked SQLite, the last 503
-# after 12 s; 50 at a time against 4 workers at a frozen PostgreSQL, 10 s.
-OUTAGE_WAIT_SECONDS = 0.1
-PING_GIVE_UP_SECONDS = 10  # a ping is bounded (2–4 s); one older than this is not waited for
+# Once a write waited out the whole busy timeout, the next ones wait this long while the lock
+# is still held: a burst bigger than the threads comes in waves, and each wave waited 3 s (40
+# at once: the last 503 after 12 s). A write that finds the lock free takes it at once.
+SQLITE_LOCKED_OUT_WAIT_MS = 250
 # A PostgreSQL that stops answering on an open connection (shared/answer_within.py): a report's
 # two statements take milliseconds; this plus one reconnect attempt stays inside 5 s.
 ANSWER_TIMEOUT_SECONDS = 2
@@ -270,10 +267,7 @@ class Store:
         self.engine = make_engine(url)
         self._check_files = file_check(url)
         self._bounded = bounded_answers(self.engine)  # for what answers a provider, /healthz
-        self._failing = False  # the last write failed for want of the database
-        self._probe: Future | None = None  # the ping asking whether it is back
-        self._probe_started = 0.0
-        self._probe_lock = threading.Lock()
+        self._locked_out = False  # SQLite: the last write waited out the busy timeout
         self._tables_ready = False
         self._create_lock = threading.Lock()
         # Reports saved at the same moment share one transaction: under `make bench` (gthread,
@@ -350,23 +344,11 @@ class Store:
                 time.sleep(0.05 * (attempt + 1))
         self._tables_ready = True
 
-    def available(self) -> bool:
-        """For /healthz: a ping, or while writes fail for want of the database, the answer of
-        the ping they wait on (a thread held 2–4 s per health check slowed the 503s)."""
-        if not self._failing:
-            return self.ping()
-        try:
-            self._until_back()
-        except StorageUnavailable:
-            return False
-        return True
-
     def ping(self) -> bool:
         """Whether a report could be stored now: the database answers, and takes writes."""
         try:
             self._check_files()
-            with self._bounded():
-                self.ensure_tables()
+            self.ensure_tables()
             with self._bounded(), self.engine.connect() as conn:
                 if self.engine.dialect.name == "postgresql":
                     # A read-only server (a standby, default_transaction_read_only) answers
@@ -431,8 +413,6 @@ class Store:
 
     def _write(self, batch) -> list[tuple[str | None, bool]]:
         """Write (event, message) pairs in one transaction: one result per pair."""
-        if self._failing:
-            self._until_back()
         with self._bounded():
             try:
                 results = self._write_once(batch, may_reconnect=True)
@@ -443,51 +423,10 @@ class Store:
                 # duplicates.
                 results = self._write_once(batch, may_reconnect=False)
             except StorageUnavailable:
-                self._failing = True
+                self._locked_out = self.engine.dialect.name == "sqlite"
                 raise
-        self._failing = False
+        self._locked_out = False
         return results
-
-    def _until_back(self) -> None:
-        """While the database fails, one ping at a time asks whether it is back, in the
-        background; a write waits OUTAGE_WAIT_SECONDS for its answer, then answers 503. A
-        database that is back answers the ping at once, so the first report after it is
-        stored (or, if the ping takes longer, the next one); one that is not is asked again
-        once that ping has given up."""
-        deadline = time.monotonic() + OUTAGE_WAIT_SECONDS
-        for _ in range(2):  # a ping begun before the database came back may say no: once more
-            with self._probe_lock:
-                now = time.monotonic()
-                probe = self._probe
-                if (probe is None or (probe.done() and not _said_back(probe))
-                        or now - self._probe_started > PING_GIVE_UP_SECONDS):
-                    probe = self._probe = self._ping_in_background()
-                    self._probe_started = now
-            try:
-                back = probe.result(timeout=max(0.0, deadline - time.monotonic()))
-            except TimeoutError:
-                break
-            if back:
-                with self._probe_lock:  # its answer is used once: a write that fails asks anew
-                    if self._probe is probe:
-                        self._probe = None
-                return
-        log.warning("storage unavailable: the database is still unavailable")
-        raise StorageUnavailable("the database is still unavailable")
-
-    def _ping_in_background(self) -> Future:
-        # A thread of its own, started only during an outage (a daemon: it never holds up an
-        # exit, and none is left over for gunicorn's fork to break).
-        future: Future = Future()
-
-        def ping():
-            try:
-                future.set_result(self.ping())
-            except BaseException as error:  # noqa: BLE001 - handed to the waiting write
-                future.set_exception(error)
-
-        threading.Thread(target=ping, name="database-ping", daemon=True).start()
-        return future
 
     def _write_once(self, batch, may_reconnect: bool) -> list[tuple[str | None, bool]]:
         with self.errors():
@@ -495,6 +434,8 @@ class Store:
         results: list[tuple[str | None, bool]] = [(None, True)] * len(batch)
         try:
             cursor = conn.cursor()
+            if self._locked_out:
+                cursor.execute(f"PRAGMA busy_timeout={SQLITE_LOCKED_OUT_WAIT_MS}")
             # Rows are locked in one order on every instance: every event before any message,
             # each by its key. Two instances writing the same reports at the same moment then
             # wait for each other; in arrival order they could deadlock, and PostgreSQL
@@ -512,6 +453,8 @@ class Store:
         except BaseException as err:
             self._discard(conn, err, may_reconnect)
             raise
+        if self._locked_out:
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
         conn.close()  # back to the pool
         return results
 
@@ -578,10 +521,6 @@ class Store:
         self.ensure_tables()
         with self.errors(), self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(events)).scalar_one()
-
-
-def _said_back(ping: Future) -> bool:
-    return ping.exception() is None and ping.result()
 
 
 def _event_key(event: dict) -> tuple[str, str]:
