@@ -1,4 +1,4 @@
-"""Vonage's delivery receipt fields, turned into a Report.
+"""Vonage's SMS API delivery receipt fields, what their values mean, and the Report they make.
 
 https://developer.vonage.com/en/api/sms#delivery-receipt — all values are strings:
 msisdn (the recipient), to (your sender id), network-code, messageId, price, status, scts,
@@ -6,15 +6,44 @@ err-code, api-key, message-timestamp (UTC), client-ref; timestamp, nonce and sig
 Note the names: `to` is YOUR number or sender id, `msisdn` the handset the SMS went to.
 """
 
-import re
+from werkzeug.exceptions import BadRequest
 
-from shared.report import Report
-from shared.webhook import ADDRESS, DIGITS, UUID, WORD, check_shapes, optional_time, required, shape
+from shared.callback import (
+    ADDRESS,
+    DIGITS,
+    UUID,
+    WORD,
+    check_shapes,
+    optional_time,
+    required,
+    shape,
+)
+from shared.report import Codes, Report
 
-# Vonage's field names: messageId, err-code, message-timestamp, api-key… Never `&` or `=`: the
-# signing string is `&name=value…` with those replaced in values only, so a name holding them
-# could re-cut signed fields.
-FIELD_NAME = re.compile(r"[A-Za-z0-9_-]{1,100}", re.ASCII)
+# The receipt's status, and its err-code (non-zero: not delivered), from Nexmo's Delivery
+# receipts guide and https://api.support.vonage.com/hc/en-us/articles/204014733 .
+# (text, retryable): temporary, so sending again later may work.
+CODES = Codes(
+    provider="vonage",
+    statuses={"accepted": "sent", "buffered": "sent", "delivered": "delivered",
+              "failed": "failed", "rejected": "rejected", "expired": "expired",
+              "unknown": "unknown"},
+    errors={
+        "1": ("Unknown", True), "2": ("Absent Subscriber - Temporary", True),
+        "3": ("Absent Subscriber - Permanent", False), "4": ("Call Barred by User", False),
+        "5": ("Portability Error", False), "6": ("Anti-Spam Rejection", False),
+        "7": ("Handset Busy", True), "8": ("Network Error", True),
+        "9": ("Illegal Number", False), "10": ("Illegal Message", False),
+        "11": ("Unroutable", False), "12": ("Destination Unreachable", True),
+        "13": ("Subscriber Age Restriction", False), "14": ("Number Blocked by Carrier", False),
+        "15": ("Prepaid Insufficient Funds", True), "16": ("Gateway Quota Exceeded", True),
+        "50": ("Entity Filter", False), "51": ("Header Filter", False),
+        "52": ("Content Filter", False), "53": ("Consent Filter", False),
+        "54": ("Regulation Error", False), "99": ("General Error", True),
+    },
+    success=frozenset({"", "0"}),  # err-code 0 is Delivered
+    unknown="Vonage err-code",
+)
 # Every field this app reads, and its documented shape; network-code ("23410", "US-TOLL-FREE")
 # and client-ref stay free text.
 SHAPES = {
@@ -25,20 +54,24 @@ SHAPES = {
     "msisdn": shape(ADDRESS, "a phone number"),
     "to": shape(ADDRESS, "a phone number or sender id"),
 }
-
-# Signing fields change when Vonage re-signs a retried receipt; they are not the report.
+# Signing fields change when Vonage signs a retried receipt again; they are not the report.
 SIGNING_FIELDS = frozenset({"timestamp", "nonce", "sig"})
 
 
 def parse(fields: dict[str, str]) -> Report:
-    check_shapes(fields, FIELD_NAME, SHAPES, "Vonage")
+    for name in fields:
+        # `sig` signs "&name=value…" with & and = replaced in values only: a name holding one
+        # would be signed fields cut again ("err-code=0&message-timestamp").
+        if "&" in name or "=" in name:
+            raise BadRequest(f"The field name {name[:40]!r} has characters Vonage never uses "
+                             "in one.")
+    check_shapes(fields, SHAPES)
     message_id = required(fields, "messageId", "every delivery receipt carries it")
     status = required(fields, "status", "a receipt says accepted, delivered, failed…")
     timestamp = optional_time(fields, "message-timestamp")
     return Report(
-        provider="vonage", kind="DLR", message_id=message_id, status=status, fields=fields,
-        direction="outbound", error_code=fields.get("err-code"),
-        from_number=fields.get("to"), to_number=fields.get("msisdn"),
-        client_ref=fields.get("client-ref") or None,
-        occurred_at=timestamp, sent_at=timestamp, volatile_fields=SIGNING_FIELDS,
-    )
+        codes=CODES, kind="DLR", message_id=message_id, status=status, fields=fields,
+        error_code=fields.get("err-code"), from_number=fields.get("to"),
+        to_number=fields.get("msisdn"), client_ref=fields.get("client-ref") or None,
+        network=fields.get("network-code"), occurred_at=timestamp, sent_at=timestamp,
+        volatile_fields=SIGNING_FIELDS)

@@ -15,8 +15,9 @@ from vonage import Auth, Vonage
 from vonage_jwt import VonageJwtError
 from vonage_messages import Sms
 
+from nexmo_app.messages_fields import CODES
 from nexmo_app.wrong_api import MESSAGES_API_STATUS_PATH
-from shared.config import require
+from shared import require
 from shared.send import callback_url, fail, record_or_warn
 
 
@@ -49,6 +50,6 @@ def send(args, sender: str) -> int:
     except VonageJwtError as err:
         return fail(f"VONAGE_PRIVATE_KEY is not a usable private key: {err}", 2)
     print(response.message_uuid)
-    record_or_warn("vonage", [response.message_uuid], [response.model_dump()], sender,
+    record_or_warn(CODES, [response.message_uuid], [response.model_dump()], sender,
                    args.to, args.text, args.client_ref)
     return 0

@@ -14,18 +14,30 @@ import argparse
 import logging
 import re
 import sys
+from urllib.parse import urlencode
 
 from pydantic import ValidationError
 from vonage import Auth, Vonage
 from vonage_http_client.errors import HttpRequestError
 from vonage_sms import PartialFailureError, SmsError, SmsMessage
 
-from nexmo_app import send_messages_api, sms_parts
-from nexmo_app.routes import PATH
-from shared.config import require
+from nexmo_app import PATH, send_messages_api, sms_parts
+from nexmo_app.fields import CODES
+from nexmo_app.signature import TOKEN
+from shared import env, require
 from shared.send import NETWORK_ERRORS, callback_url, fail, record_or_warn
-from shared.status_tables import SEND_STATUS
 
+# Vonage's answer to a send request, per message: "0" is success, anything else was not sent.
+# https://developer.vonage.com/en/messaging/sms/guides/troubleshooting-sms
+SEND_STATUS: dict[str, str] = {
+    "1": "Throttled", "2": "Missing Parameters", "3": "Invalid Parameters",
+    "4": "Invalid Credentials", "5": "Internal Error", "6": "Invalid Message",
+    "7": "Number Barred", "8": "Partner Account Barred", "9": "Partner Quota Violation",
+    "10": "Too Many Existing Binds", "11": "Account Not Enabled For HTTP",
+    "12": "Message Too Long", "14": "Invalid Signature", "15": "Invalid Sender Address",
+    "22": "Invalid Network Code", "23": "Invalid Callback Url", "29": "Non-Whitelisted Destination",
+    "32": "Signature And API Secret Disallowed", "33": "Number De-activated",
+}
 # SmsError carries no status attribute; the status code is only in its text.
 SMS_ERROR = re.compile(r"error code (\d+): (.*)$", re.S)
 
@@ -67,7 +79,7 @@ def _record(messages: list[dict], sender: str, to: str, text: str, client_ref) -
     ids = [m["message-id"] for m in messages]
     for message_id in ids:
         print(message_id)
-    record_or_warn("vonage", ids, messages, sender, to, text, client_ref)
+    record_or_warn(CODES, ids, messages, sender, to, text, client_ref)
 
 
 def main(argv=None) -> int:
@@ -99,6 +111,8 @@ def send_sms_api(args) -> int:
     api_secret = require("VONAGE_API_SECRET", "find it on the Vonage API dashboard")
     sender = _sender(args)
     url = callback_url(args.callback_url, PATH)
+    if token := env("VONAGE_CALLBACK_TOKEN"):  # how the receiver tells unsigned receipts apart
+        url += ("&" if "?" in url else "?") + urlencode({TOKEN: token})
     # Without type=unicode the SMS API sends GSM-7, and what GSM-7 cannot carry arrives garbled.
     encoding = None if sms_parts.is_gsm7(args.text) else "unicode"
     try:
@@ -122,6 +136,7 @@ def send_sms_api(args) -> int:
     _record([_as_sent(m) for m in response.messages],
             sender, args.to, args.text, args.client_ref)
     return 0
+
 
 if __name__ == "__main__":
     raise SystemExit(main())

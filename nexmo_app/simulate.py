@@ -21,10 +21,11 @@ import uuid
 from datetime import datetime, timedelta
 
 from nexmo_app import DEFAULT_PORT, PATH, PORT_VARIABLE
+from nexmo_app.fields import CODES
 from nexmo_app.signature import sign
-from shared.config import env
-from shared.simulator import cli
-from shared.simulator.model import (
+from shared import env
+from simulator import cli
+from simulator.model import (
     FakeProvider,
     Plan,
     Request,
@@ -53,7 +54,7 @@ def _exponential_gaps(first: float, cap: float, horizon: float) -> tuple[float, 
 
 
 class FakeVonage(FakeProvider):
-    name, title, module = "vonage", "Vonage", "nexmo_app.simulate"
+    name, title, module, codes = "vonage", "Vonage", "nexmo_app.simulate", CODES
     path, port_variable, default_port = PATH, PORT_VARIABLE, DEFAULT_PORT
     # Vonage's docs disagree on retries (webhooks guide vs SMS API reference). This
     # follows the more specific of the two accounts, which names the answers retried and the

@@ -16,11 +16,11 @@ import uuid
 from datetime import datetime, timedelta
 
 from nexmo_app.jwt_check import sign
+from nexmo_app.messages_fields import CODES
 from nexmo_app.simulate import NETWORKS, FakeVonage, handset
 from nexmo_app.wrong_api import MESSAGES_API_INBOUND_PATH, MESSAGES_API_STATUS_PATH
-from shared.config import env
-from shared.simulator.model import Plan, Request, SimulatedMessage, Step
-from shared.status import explain_error
+from shared import env
+from simulator.model import Plan, Request, SimulatedMessage, Step
 
 PRICE = 0.0333  # per SMS part to a UK mobile, EUR, as in Vonage's status callback example
 HANDSET_TEXTS = ("Yes, see you at 6", "STOP", "Can you call me back?", "Thanks! Got it 👍")
@@ -32,7 +32,7 @@ def iso(moment: datetime) -> str:
 
 
 class FakeVonageMessagesApi(FakeVonage):
-    title = "Vonage Messages API"
+    title, codes = "Vonage Messages API", CODES
     path = MESSAGES_API_STATUS_PATH  # inbound messages go to MESSAGES_API_INBOUND_PATH beside it
     scenarios = ("lifecycle", "failure", "multipart", "inbound", "duplicate", "out-of-order",
                  "campaign")
@@ -93,7 +93,7 @@ class FakeVonageMessagesApi(FakeVonage):
             if code:
                 fields["error"] = {
                     "type": f"https://developer.vonage.com/api-errors/messages#{code}",
-                    "title": code, "detail": explain_error(self.name, code)[0],
+                    "title": code, "detail": CODES.explain(code)[0],
                     "instance": f"{rng.getrandbits(128):032x}",
                 }
             steps.append(Step(at=at, message_id=message_uuid, status=status, fields=fields,

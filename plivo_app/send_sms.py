@@ -11,8 +11,9 @@ import argparse
 import plivo
 from plivo.exceptions import PlivoRestError
 
-from plivo_app.routes import PATH
-from shared.config import require
+from plivo_app import PATH
+from plivo_app.fields import CODES
+from shared import require
 from shared.send import NETWORK_ERRORS, callback_url, fail, record_or_warn
 
 API_ERRORS = (PlivoRestError,)
@@ -51,7 +52,7 @@ def main(argv=None) -> int:
     # Several destinations ("A<B") give one UUID each, in no documented order: their receipts
     # fill in the number.
     to_number = None if "<" in args.to else args.to
-    record_or_warn("plivo", uuids, [raw] * len(uuids), src, to_number, args.text, parts=False)
+    record_or_warn(CODES, uuids, [raw] * len(uuids), src, to_number, args.text, parts=False)
     return 0
 
 

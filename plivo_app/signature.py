@@ -1,24 +1,19 @@
-"""Plivo's callback signatures, checked and made with Plivo's documented algorithm.
+"""Plivo's callback signature, X-Plivo-Signature-V3, checked with Plivo's documented algorithm.
 
 https://www.plivo.com/docs/messaging/concepts/signature-validation
-V3 (X-Plivo-Signature-V3) covers the URL, the POST parameters and a nonce:
     base64(HMAC-SHA256(auth token, signed URL + "." + nonce))
 where the signed URL is scheme://host[:port]/path, then
 - GET: "?" + every query parameter as k=v, sorted, joined with "&";
 - POST: "?" + (the sorted query + "." when the URL has one) + every body parameter as
-  key+value, sorted by key, with no separator at all.
-V2 (X-Plivo-Signature-V2) covers only scheme://host[:port]/path + nonce, so a captured V2
-header and nonce would let anyone post any body to that URL for ever: V2 is refused unless
-PLIVO_ACCEPT_V2 is set, and then each nonce is accepted once (the store remembers it).
+  key+value, sorted by key, with no separator at all (so the bytes can be cut again into other
+  fields: plivo_app.recut).
+The older V2 covers no body: plivo_app.signature_v2, off unless PLIVO_ACCEPT_V2 is set.
 
-This is our own code rather than plivo.utils.signature_v3.validate_v3_signature because the
-SDK (4.63.0) raises UnicodeEncodeError on any GET URL whose query holds a non-ASCII character
-("Grüße 👍"): construct_get_url runs parse_qs on bytes, which encodes its decoded result back to
-ASCII (measured in tests/test_plivo_sdk_vectors.py). A 500 there makes Plivo give up and the
-message is lost. The SDK also compares with `in` rather than in constant time, and its
-@validate_args wrapper costs more per call than the HMAC. tests/test_plivo_sdk_vectors.py holds
-the fixed vectors of Plivo's own SDK test suites and checks this code against the SDK on ASCII
-input.
+Our own code rather than plivo.utils.signature_v3.validate_v3_signature: the SDK (4.63.0) raises
+UnicodeEncodeError on any GET URL whose query holds a non-ASCII character ("Grüße 👍"), a 500
+that makes Plivo give up on the message; it compares with `in`, not in constant time; and its
+argument checks cost more than the HMAC. tests/test_plivo_sdk_vectors.py holds the fixed
+vectors of Plivo's own SDK test suites and checks this code against the SDK on ASCII input.
 """
 
 import base64
@@ -26,43 +21,59 @@ import hashlib
 import hmac
 from urllib.parse import parse_qsl, urlsplit
 
-V3_HEADERS = ("X-Plivo-Signature-V3", "X-Plivo-Signature-Ma-V3")  # Ma: the main account's
+from flask import current_app
+
+from shared.hosts import signed_url
+
+# A subaccount's callbacks carry V3 made with the subaccount's Auth Token and Ma-V3 with the
+# main account's: either one matching PLIVO_AUTH_TOKEN is enough.
+V3_HEADERS = {"X-Plivo-Signature-V3": "Auth Token of the account or subaccount that sent it",
+              "X-Plivo-Signature-Ma-V3": "main account's Auth Token"}
 V3_NONCE = "X-Plivo-Signature-V3-Nonce"
-V2_HEADERS = ("X-Plivo-Signature-V2", "X-Plivo-Signature-Ma-V2")
-V2_NONCE = "X-Plivo-Signature-V2-Nonce"
-# A header may hold several signatures separated by commas (one per token Plivo signs with);
-# a handful at most. Each costs an HMAC comparison, so a header of thousands is refused at once.
+# A header may hold several signatures separated by commas, a handful at most. Each costs an
+# HMAC comparison, so a header of thousands is refused at once.
 MAX_SIGNATURES = 8
-V2_REFUSED = ("it is signed only with X-Plivo-Signature-V2, which covers the URL and nonce but "
-              "not the body, so anyone holding one such callback could post any report; set "
-              "PLIVO_ACCEPT_V2=true to accept V2 (each nonce once) if your account sends no V3")
 
 
-def _origin_and_path(url: str) -> tuple[str, str]:
-    """scheme://host[:port]/path, and the query, of a URL (params and fragment dropped)."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}", parts.query
+def check(request, fields: dict[str, str]) -> str | None:
+    """None when Plivo signed this callback (or no PLIVO_AUTH_TOKEN is set, and unsigned
+    callbacks are allowed); otherwise the reason it is not Plivo's."""
+    auth_token = current_app.config["PLIVO_AUTH_TOKEN"]
+    if not auth_token:
+        return None
+    if not any(name in request.headers for name in V3_HEADERS):
+        from plivo_app import signature_v2
+
+        return signature_v2.check(request, auth_token)
+    return verify(request.method, signed_url(), request.headers, fields, auth_token)
 
 
-def _query_string(params: dict[str, list[str]]) -> str:
-    return "&".join(f"{key}={value}" for key in sorted(params) for value in sorted(params[key]))
-
-
-def _query_params(query: str) -> dict[str, list[str]]:
-    params: dict[str, list[str]] = {}
-    for key, value in parse_qsl(query, keep_blank_values=True):  # decoded as UTF-8
-        params.setdefault(key, []).append(value)
-    return params
+def verify(method: str, url: str, headers, fields: dict[str, str], auth_token: str) -> str | None:
+    """None when the V3 headers sign this callback to `url` with `auth_token`; else why not."""
+    if method not in ("GET", "POST"):  # Flask answers HEAD on GET routes
+        return f"Plivo signs only GET and POST callbacks, not {method}"
+    given = {name: signatures(headers, name) for name in V3_HEADERS}
+    if sum(map(len, given.values())) > MAX_SIGNATURES:
+        return f"the signature headers hold more than {MAX_SIGNATURES} signatures"
+    if not any(given.values()):  # present but blank: never a reason to fall back to V2
+        return "X-Plivo-Signature-V3 is empty"
+    nonce = headers.get(V3_NONCE, "").strip()
+    if not nonce:
+        return f"{V3_NONCE} is missing"
+    signed = v3_base(method, url, fields if method == "POST" else {})  # GET: all in the URL
+    return matches(hmac_base64(auth_token, f"{signed}.{nonce}"), given, V3_HEADERS)
 
 
 def v3_base(method: str, url: str, params: dict[str, str]) -> str:
     """The string V3 signs, before "." + nonce."""
-    origin, query = _origin_and_path(url)
-    query_params = _query_params(query)
+    origin, query = origin_and_path(url)
+    query_params: dict[str, list[str]] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True):  # decoded as UTF-8
+        query_params.setdefault(key, []).append(value)
     if method == "GET":
         # The SDK lets the URL's query win over a parameter of the same name.
-        merged = {key: [value] for key, value in params.items()} | query_params
-        signed_query = _query_string(merged)
+        signed_query = _query_string({key: [value] for key, value in params.items()}
+                                     | query_params)
         return f"{origin}?{signed_query}" if signed_query else origin
     signed_query = _query_string(query_params)
     if not params:
@@ -71,80 +82,33 @@ def v3_base(method: str, url: str, params: dict[str, str]) -> str:
     return f"{origin}?{signed_query}.{body}" if signed_query else f"{origin}?{body}"
 
 
-def _hmac_base64(auth_token: str, message: str) -> bytes:
+def _query_string(params: dict[str, list[str]]) -> str:
+    return "&".join(f"{key}={value}" for key in sorted(params) for value in sorted(params[key]))
+
+
+def origin_and_path(url: str) -> tuple[str, str]:
+    """scheme://host[:port]/path, and the query, of a URL (params and fragment dropped)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}", parts.query
+
+
+def hmac_base64(auth_token: str, message: str) -> bytes:
     digest = hmac.new(auth_token.encode(), message.encode("utf-8"), hashlib.sha256).digest()
     return base64.b64encode(digest)
 
 
-def sign_v3(method: str, url: str, params: dict[str, str], nonce: str, auth_token: str) -> str:
-    """The X-Plivo-Signature-V3 Plivo sends for this callback."""
-    return _hmac_base64(auth_token, f"{v3_base(method, url, params)}.{nonce}").decode()
+def signatures(headers, name: str) -> list[str]:
+    """Every signature in a header; a blank header holds none."""
+    return [part.strip() for part in headers.get(name, "").split(",") if part.strip()]
 
 
-def sign_v2(url: str, nonce: str, auth_token: str) -> str:
-    """The X-Plivo-Signature-V2 Plivo sends for a callback to this URL."""
-    return _hmac_base64(auth_token, _origin_and_path(url)[0] + nonce).decode()
-
-
-def _signatures(headers, names: tuple[str, ...]) -> list[str]:
-    """Every signature in these headers; a blank header counts as no header."""
-    return [part.strip() for name in names for part in headers.get(name, "").split(",")
-            if part.strip()]
-
-
-def _matches(expected: bytes, given: list[str]) -> bool:
-    # compare_digest on bytes: constant time, and no TypeError for a non-ASCII header.
-    return any([hmac.compare_digest(expected, sig.encode()) for sig in given])
-
-
-def v2_only(headers) -> bool:
-    """Whether a callback carries V2 signatures and no V3 header."""
-    return (not any(name in headers for name in V3_HEADERS)
-            and bool(_signatures(headers, V2_HEADERS)))
-
-
-def check(method: str, url: str, headers, fields: dict[str, str], auth_token: str,
-          accept_v2: bool = False) -> str | None:
-    """None when the callback is Plivo's; otherwise the reason it is not.
-
-    A V2-only callback that passes still needs its nonce remembered (see v2_only): the caller
-    owns the store.
-    """
-    if method not in ("GET", "POST"):  # Flask answers HEAD on GET routes; Plivo never sends it
-        return f"Plivo signs only GET and POST callbacks, not {method}"
-    v3 = _signatures(headers, V3_HEADERS)
-    v2 = _signatures(headers, V2_HEADERS)
-    if len(v3) + len(v2) > MAX_SIGNATURES:
-        return f"the signature headers hold more than {MAX_SIGNATURES} signatures"
-    if v3:
-        nonce = headers.get(V3_NONCE, "").strip()
-        if not nonce:
-            return f"{V3_NONCE} is missing"
-        params = fields if method == "POST" else {}  # on GET the fields are in the URL
-        if _matches(_hmac_base64(auth_token, f"{v3_base(method, url, params)}.{nonce}"), v3):
-            return None
-        return "X-Plivo-Signature-V3 does not match PLIVO_AUTH_TOKEN"
-    if any(name in headers for name in V3_HEADERS):
-        # Present but blank: V3 missing, and never a reason to fall back to the weaker V2.
-        return "X-Plivo-Signature-V3 is empty"
-    if not v2:
-        return "no X-Plivo-Signature-V3 header"
-    if not accept_v2:
-        return V2_REFUSED
-    nonce = headers.get(V2_NONCE, "").strip()
-    if not nonce:
-        return f"{V2_NONCE} is missing"
-    if _matches(_hmac_base64(auth_token, _origin_and_path(url)[0] + nonce), v2):
+def matches(expected: bytes, given: dict[str, list[str]], made_with: dict[str, str]) -> str | None:
+    """None when one signature is the expected one, compared in constant time (and on bytes:
+    no TypeError for a non-ASCII header); else which headers came, and whose token each is
+    made with."""
+    if any([hmac.compare_digest(expected, sig.encode()) for sigs in given.values()
+            for sig in sigs]):
         return None
-    return "X-Plivo-Signature-V2 does not match PLIVO_AUTH_TOKEN"
-
-
-def signed_headers(method: str, url: str, params: dict[str, str], nonce: str,
-                   auth_token: str) -> dict[str, str]:
-    """Both header sets, as Plivo sends them on messaging callbacks."""
-    return {
-        "X-Plivo-Signature-V3": sign_v3(method, url, params, nonce, auth_token),
-        V3_NONCE: nonce,
-        "X-Plivo-Signature-V2": sign_v2(url, nonce, auth_token),
-        V2_NONCE: nonce,
-    }
+    present = [f"{name} (made with the {made_with[name]})" for name in given if given[name]]
+    return (f"{' and '.join(present)} {'does' if len(present) == 1 else 'do'} not match "
+            "PLIVO_AUTH_TOKEN: set it to that Auth Token, from the Plivo console")

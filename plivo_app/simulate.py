@@ -6,7 +6,7 @@
 The fields are the ones Plivo posts (the message object,
 https://www.plivo.com/docs/messaging/api/message#the-message-object, and the inbound message,
 https://www.plivo.com/docs/messaging/api/message/receive-a-message), signed with
-X-Plivo-Signature-V3 and -V2 as Plivo signs them (plivo_app.signature, built on the SDK).
+X-Plivo-Signature-V3 and -V2 as Plivo signs them (`signed_headers`).
 """
 
 import random
@@ -16,10 +16,12 @@ import uuid
 from datetime import datetime, timedelta
 
 from plivo_app import DEFAULT_PORT, PATH, PORT_VARIABLE
-from plivo_app.signature import signed_headers
-from shared.config import env, env_flag, require
-from shared.simulator import cli
-from shared.simulator.model import (
+from plivo_app.fields import CODES
+from plivo_app.signature import V3_NONCE, hmac_base64, origin_and_path, v3_base
+from plivo_app.signature_v2 import V2_NONCE
+from shared import env, env_flag, require
+from simulator import cli
+from simulator.model import (
     FakeProvider,
     Plan,
     Request,
@@ -45,8 +47,26 @@ def message_uuid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
+def sign_v3(method: str, url: str, params: dict[str, str], nonce: str, auth_token: str) -> str:
+    """The X-Plivo-Signature-V3 Plivo sends for this callback."""
+    return hmac_base64(auth_token, f"{v3_base(method, url, params)}.{nonce}").decode()
+
+
+def sign_v2(url: str, nonce: str, auth_token: str) -> str:
+    """The X-Plivo-Signature-V2 Plivo sends for a callback to this URL."""
+    return hmac_base64(auth_token, origin_and_path(url)[0] + nonce).decode()
+
+
+def signed_headers(method: str, url: str, params: dict[str, str], nonce: str,
+                   auth_token: str) -> dict[str, str]:
+    """Both header sets, as Plivo sends them on messaging callbacks."""
+    return {"X-Plivo-Signature-V3": sign_v3(method, url, params, nonce, auth_token),
+            V3_NONCE: nonce, "X-Plivo-Signature-V2": sign_v2(url, nonce, auth_token),
+            V2_NONCE: nonce}
+
+
 class FakePlivo(FakeProvider):
-    name, title, module = "plivo", "Plivo", "plivo_app.simulate"
+    name, title, module, codes = "plivo", "Plivo", "plivo_app.simulate", CODES
     path, port_variable, default_port = PATH, PORT_VARIABLE, DEFAULT_PORT
     # Delivery Alerts FAQ: a callback not answered 2xx within 8 seconds is retried
     # 60 s after the first attempt, then 120 s and 240 s after the retry before; then dropped.

@@ -1,5 +1,54 @@
-"""The provider-neutral core both apps share: status interpretation, storage, logging, log pages.
+"""The provider-neutral receiver core: a callback read (callback, hosts), what it means
+(report), stored (schema, store, group_commit, outages), answered (receiver), and, here, the
+settings: app.config when a host app set them, else the environment, which python-dotenv fills
+from `.env` (`.env.example` lists every setting)."""
 
-Nothing in here knows a provider's field names or SDK; the provider packages turn their wire
-format into a `shared.report.Report` and hand it over.
-"""
+import os
+import sys
+
+from dotenv import load_dotenv
+
+load_dotenv()
+
+DEFAULT_DATABASE_URL = "sqlite:///sms.db"
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, "").strip() or default
+
+
+def env_flag(name: str) -> bool:
+    return (env(name) or "").lower() in TRUE_WORDS
+
+
+def setting(app, name: str, default: str | None = None) -> str | None:
+    """A setting from app.config when the host app set it, else from the environment."""
+    return app.config.get(name) or env(name, default)
+
+
+def flag(app, name: str) -> bool:
+    """A true/false setting: app.config (a bool or a word) first, else the environment."""
+    value = app.config.get(name)
+    if value is None or value == "":
+        return env_flag(name)
+    return value is True or str(value).strip().lower() in TRUE_WORDS
+
+
+def database_url() -> str:
+    return env("DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def public_base_url() -> str | None:
+    """The address the provider calls (e.g. https://abc123.ngrok.app), without a trailing slash."""
+    url = env("PUBLIC_BASE_URL")
+    return url.rstrip("/") if url else None
+
+
+def require(name: str, why: str) -> str:
+    """A setting the program cannot run without: one line naming it, then exit status 2."""
+    value = env(name)
+    if value is None:
+        print(f"{name} is not set: {why} (see .env.example)", file=sys.stderr)
+        raise SystemExit(2)
+    return value

@@ -4,7 +4,7 @@ libpq bounds connecting (`connect_timeout`) but not a query. A server that stops
 a connection already open (a network that drops packets without a word, a frozen server or
 proxy whose kernel still acknowledges) held the callback until gunicorn killed the worker,
 30 s, far past Plivo's 8 s. psycopg's own waits take a timeout, which its cursors never pass:
-this connection passes one while `answer_within(seconds)` is in force.
+this connection passes one while `answer_within(seconds)` is in force (shared.outages says when).
 
 When it runs out, the connection is closed: one that stopped answering mid-query is in an
 unknown state. Closed, it reads as a disconnect, so SQLAlchemy drops it (a pre-ping opens a

@@ -1,12 +1,11 @@
 """Group commit: many threads' writes in one transaction, each thread answered after its commit.
 
 Under gunicorn's gthread workers several requests of one process store reports at the same
-moment. Instead of one transaction each, queued one behind the other on the database's write
-lock, the first thread to arrive becomes the writer: it takes every write queued so far, runs
-them in one transaction, commits, and wakes the threads whose writes it held. Threads that
-arrive meanwhile queue for the next transaction, written by the first of them. No thread
-returns before the commit that holds its write, so acknowledging after `submit` still means
-stored. No background thread: nothing to start after gunicorn forks, nothing to stop.
+moment. The first thread to arrive becomes the writer: it runs every write queued so far in one
+transaction, commits, and wakes the threads whose writes it held; those that arrive meanwhile
+queue for the next transaction, written by the first of them. No thread returns before the
+commit that holds its write, so answering after `submit` still means stored; and no background
+thread, so nothing to start after gunicorn forks.
 """
 
 import threading

@@ -1,23 +1,13 @@
-"""Which Host a receiver answers to: the URL a signature is checked against is never the
-client's choice.
+"""Which Host a receiver answers to, and so which URL a signature is checked against: never
+one the client chooses.
 
-Without this check a signature Plivo made for another URL of the same account (another app,
-another customer's endpoint) would pass here once the client sets `Host` to that app's name.
-The trusted names are TRUSTED_HOSTS (comma-separated; default: the loopback names), plus the host
-of PUBLIC_BASE_URL, so the ngrok case is the one line PUBLIC_BASE_URL=https://abc123.ngrok.app.
-TRUST_PROXY does not widen the set: the X-Forwarded-Host a proxy passes on is checked against
-the same names.
-
-The port is checked too: without PUBLIC_BASE_URL the URL a signature is checked against is
-built from the Host header, port included, so a Host of 127.0.0.1:9999 on a server listening on
-5000 would let a signature made for http://127.0.0.1:9999/delivery (another app on this machine)
-pass. Refusing it (rather than putting the server's own port in the URL) keeps the URL checked
-the one the request names, and the 400 says what to set. A header that could have set the
-scheme (X-Forwarded-Proto) is refused there too. Behind a proxy (TRUST_PROXY) the port
-is the proxy's X-Forwarded-Host/-Port, not checked here: set PUBLIC_BASE_URL there.
-
-Checked on the receiver's blueprints only (not app.config["TRUSTED_HOSTS"], which Flask would
-apply to every route of a host app that embeds the receiver with init_app).
+A signature Plivo made for another URL of the same account (another app, another customer's
+endpoint) would pass here if the client could set `Host` to that app's name. So the app answers
+only TRUSTED_HOSTS (comma-separated; default: the loopback names) and the host of
+PUBLIC_BASE_URL; behind TRUST_PROXY the X-Forwarded-Host is checked against the same names.
+Without PUBLIC_BASE_URL the port counts too: Host 127.0.0.1:9999 on a server listening on 5000
+would let a signature made for another app on this machine pass. Checked on the receiver's
+blueprints only, so a host app that embeds a receiver keeps its own rules for its own routes.
 """
 
 import re
@@ -27,11 +17,6 @@ from flask import current_app, request
 from werkzeug.exceptions import BadRequest
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
-# Load balancers and orchestrators probe /healthz by the instance's own address; it shows
-# nothing private and checks no signature.
-OPEN_ENDPOINTS = frozenset({"message_log.healthz"})
-# The log pages check no signature, so the port in their Host does not matter.
-UNSIGNED_BLUEPRINTS = frozenset({"message_log"})
 # A host name or IPv4 address, or an IPv6 address in brackets, then an optional port. Our own
 # rather than werkzeug's host_is_trusted, which never matches the entry "[::1]" (it cuts the
 # entry at its first colon: werkzeug 3.1.9).
@@ -66,10 +51,8 @@ def is_trusted(name: str | None, trusted: frozenset) -> bool:
                                   for entry in trusted)
 
 
-def check_host():
-    """Before every receiver request: refuse a Host this app was not told it answers to."""
-    if request.endpoint in OPEN_ENDPOINTS:
-        return
+def check_host() -> None:
+    """Refuse a Host this app was not told it answers to."""
     # After ProxyFix (TRUST_PROXY) HTTP_HOST is the X-Forwarded-Host: checked all the same.
     given = request.environ.get("HTTP_HOST")
     trusted = current_app.extensions["sms_trusted_hosts"]
@@ -77,15 +60,16 @@ def check_host():
         raise BadRequest(
             f"Host {(given or '')[:100]!r} is not one this app answers to: add it to "
             "TRUSTED_HOSTS, or set PUBLIC_BASE_URL to the address the provider calls.")
-    signed = request.blueprint not in UNSIGNED_BLUEPRINTS
-    if signed and not (current_app.config["PUBLIC_BASE_URL"] or current_app.config["TRUST_PROXY"]):
-        _check_port(given)
 
 
-def _check_port(given: str) -> None:
-    """The Host's port (or the scheme's default) must be the port this server listens on, and
-    the scheme the server's own: gunicorn believes X-Forwarded-Proto from 127.0.0.1 by default
-    (forwarded_allow_ips), which would let a local client pick http or https."""
+def check_signed_host() -> None:
+    """Before every callback: the Host names this app, on this server's own port and scheme
+    (gunicorn believes X-Forwarded-Proto from 127.0.0.1 by default: a local client could pick
+    http or https), unless PUBLIC_BASE_URL or TRUST_PROXY says what the URL is."""
+    check_host()
+    if current_app.config["PUBLIC_BASE_URL"] or current_app.config["TRUST_PROXY"]:
+        return
+    given = request.environ.get("HTTP_HOST")
     if said := [name for name in SCHEME_HEADERS if name in request.headers]:
         raise BadRequest(
             f"The request carries {said[0]}, but this app trusts no proxy: set PUBLIC_BASE_URL "
@@ -97,3 +81,14 @@ def _check_port(given: str) -> None:
             f"Host {given[:100]!r} names port {port}, but this server listens on {listening}: "
             "set PUBLIC_BASE_URL to the address the provider calls (the signed URL), or list "
             "the host in TRUSTED_HOSTS and call it on its own port.")
+
+
+def signed_url() -> str:
+    """The URL the provider called, which is what it signed. Behind ngrok or a TLS-terminating
+    proxy the request arrives at http://localhost:5000/...: PUBLIC_BASE_URL is put in front of
+    the path and query instead."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    if not base:
+        base = f"{request.scheme}://{request.host}{request.script_root}"
+    query = request.query_string.decode("utf-8", "replace")
+    return f"{base}{request.path}" + (f"?{query}" if query else "")

@@ -4,9 +4,10 @@ import sys
 
 import requests
 
-from shared.config import database_url, public_base_url, require
-from shared.report import Report, utcnow
-from shared.store import StorageUnavailable, Store
+from shared import database_url, public_base_url, require
+from shared.outages import StorageUnavailable
+from shared.report import Codes, Report, utcnow
+from shared.store import Store
 
 # Both SDKs send with requests, and let its network errors through unwrapped.
 NETWORK_ERRORS = (requests.exceptions.ConnectionError, requests.exceptions.Timeout)
@@ -23,7 +24,7 @@ def callback_url(given: str | None, path: str) -> str:
     return f"{base}{path}"
 
 
-def record_sent(provider: str, message_ids: list[str], responses: list[dict], from_number: str,
+def record_sent(codes: Codes, message_ids: list[str], responses: list[dict], from_number: str,
                 to_number: str | None, text: str, client_ref: str | None = None,
                 parts: bool = True) -> None:
     """Store each message (every part id) as queued, so receipts find their message.
@@ -39,7 +40,7 @@ def record_sent(provider: str, message_ids: list[str], responses: list[dict], fr
     for index, (message_id, response) in enumerate(zip(message_ids, responses, strict=True)):
         part_info = f"{index + 1} of {len(message_ids)}" if group_id else None
         store.save(Report(
-            provider=provider, kind="send", message_id=message_id, status="queued",
+            codes=codes, kind="send", message_id=message_id, status="queued",
             fields=response, from_number=from_number, to_number=to_number, text=text,
             group_id=group_id, part_info=part_info, client_ref=client_ref, sent_at=now,
             occurred_at=now, received_at=now, dedupe_key_override=f"send:{message_id}",

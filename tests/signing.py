@@ -6,8 +6,7 @@ from nexmo_app import jwt_check as vonage_jwt_check
 from nexmo_app import signature as vonage_signature
 from nexmo_app.simulate import FakeVonage
 from plivo_app import create_app as create_plivo_app
-from plivo_app import signature as plivo_signature
-from plivo_app.simulate import FakePlivo
+from plivo_app.simulate import FakePlivo, signed_headers
 
 PLIVO_AUTH_ID = "MAXXXXXXXXXXXXXXXXXX"
 PLIVO_AUTH_TOKEN = "ZWY0ZjM4ZDY1ZmQ2NzZhOWE0YjBjNWVjYzRiNjY1"
@@ -17,7 +16,7 @@ VONAGE_SIGNATURE_METHOD = "md5hash"
 
 def plivo_headers(fields, url="http://localhost/delivery", method="POST",
                   token=PLIVO_AUTH_TOKEN, nonce="05429567804466091622"):
-    return plivo_signature.signed_headers(method, url, fields, nonce, token)
+    return signed_headers(method, url, fields, nonce, token)
 
 
 def vonage_signed(fields, secret=VONAGE_SIGNATURE_SECRET, method=VONAGE_SIGNATURE_METHOD,

@@ -4,13 +4,13 @@ row interpreted by the same function the store uses."""
 import itertools
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
-from shared.alerts.check import check
-from shared.report import Report, utcnow
-from shared.states import STATES
-from shared.status import interpret
-from shared.store import Store, messages
+from alerts.check import check
+from shared.report import STATES, Report, utcnow
+from shared.store import Store, events, messages
+from sms_log import queries
+from tests.codes import CODES, interpret
 
 HOUR = datetime(2026, 1, 10, 12, 0)  # the window a check at 2026-01-10T13:00Z evaluates
 UK = "+447700900111"
@@ -24,6 +24,7 @@ def rows(provider, status, count, start, error_code=None, to=UK, direction="outb
         "provider": provider, "message_id": f"m{next(_ids)}", "direction": direction,
         "to_number": to, "status": status, "state": i.state, "rank": STATES[i.state].rank,
         "final": i.final, "outcome": i.outcome, "error_code": i.error_code,
+        "error_text": i.error_text, "retryable": i.retryable,
         "sent_at": start + timedelta(seconds=n), "created_at": start, "updated_at": start,
     } for n in range(count)]
 
@@ -53,7 +54,7 @@ def refused(store, n, at, reason="MessageTime is not a time like 2018-10-25 12:1
     """Inbound messages the Plivo app received but could not accept, stored as it stores them."""
     for _ in range(n):
         uuid = f"in-{next(_ids)}"
-        store.save(Report(provider="plivo", kind="inbound", direction="inbound",
+        store.save(Report(codes=CODES["plivo"], kind="inbound", direction="inbound",
                           status="undelivered", message_id=uuid, fields={"MessageUUID": uuid},
                           note=reason, received_at=at))
 
@@ -76,3 +77,16 @@ def bad_hour(database_url, capsys=None):
     if capsys:
         capsys.readouterr()
     return store, hour, raised
+
+
+def stored_message(store, message_id: str, provider: str | None = None) -> dict | None:
+    """The message as the log reads it: its row, its events and its parts."""
+    store.ensure_tables()
+    with store.engine.connect() as conn:
+        return queries.message(conn, message_id, provider)
+
+
+def event_count(store) -> int:
+    store.ensure_tables()
+    with store.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(events)).scalar_one()

@@ -1,4 +1,4 @@
-"""Delivery-rate alerts, the rules of Plivo's Delivery Alerts FAQ: `python -m shared.alerts check`
+"""Delivery-rate alerts, the rules of Plivo's Delivery Alerts FAQ: `python -m alerts check`
 over the store.
 
 Hundreds of messages are inserted in one statement each (interpreted by the same function the
@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from shared.alerts import __main__ as cli
-from shared.alerts.check import evaluate
-from shared.alerts.record import alerts
+from alerts import __main__ as cli
+from alerts.check import evaluate
+from alerts.record import alerts
 from shared.report import utcnow
 from shared.store import Store
 from tests import payloads
@@ -211,7 +211,7 @@ def test_an_alert_is_raised_once_per_clock_hour_and_again_the_next_hour(store, c
 def run_check_process(database_url, *args, **env):
     environment = dict(os.environ, DATABASE_URL=database_url)
     environment.update(env)
-    return subprocess.Popen([sys.executable, "-m", "shared.alerts", "check", *args], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "alerts", "check", *args], cwd=ROOT,
                             env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
 

@@ -15,10 +15,10 @@ import pytest
 from PIL import Image
 
 from plivo_app.simulate import FakePlivo
-from shared.log_page import ACTIVE_REFRESH_SECONDS, IDLE_REFRESH_SECONDS, refresh_seconds
-from shared.pictures_svg import COLOURS
-from shared.simulator.delivery import Deliverer
-from shared.simulator.scenarios import build
+from simulator.delivery import Deliverer
+from simulator.scenarios import build
+from sms_log.charts import COLOURS
+from sms_log.rows import ACTIVE_REFRESH_SECONDS, IDLE_REFRESH_SECONDS, refresh_seconds
 from tests.servers import serving
 from tests.signing import PLIVO_AUTH_TOKEN
 from tests.stored import bad_hour

@@ -1,17 +1,18 @@
 """The `degradation` scenario: a week of history and a bad hour, through the real endpoints,
-that `python -m shared.alerts check` alerts on."""
+that `python -m alerts check` alerts on."""
 
 import random
 from datetime import UTC, datetime
 
 import pytest
 
-from shared.alerts import __main__ as alerts_cli
-from shared.simulator.delivery import Deliverer
-from shared.simulator.scenarios import build, expectations
-from shared.simulator.summary import Summary
+from alerts import __main__ as alerts_cli
+from simulator.delivery import Deliverer
+from simulator.scenarios import build, expectations
+from simulator.summary import Summary
 from tests.servers import serving
 from tests.signing import fake_plivo, fake_vonage
+from tests.stored import stored_message
 
 SCALE = 0.001
 
@@ -38,9 +39,9 @@ def test_degradation_makes_the_check_fire_an_outbound_alert(request, name, make,
     provider = make()
     played, summary = play_degradation(app, provider, path)
     assert summary.given_up == 0
-    store = app.extensions["store"]
+    store = app.extensions["sms_store"]
     for message_id, expected in expectations(provider, played).items():
-        stored = store.get_message(message_id, provider=name)
+        stored = stored_message(store, message_id, provider=name)
         assert (stored["state"], len(stored["events"])) == (expected.state, expected.events)
     lines = check_lines(capsys, monkeypatch, database_url, name)
     assert lines[0] == (f"outbound {name}: 70.0% vs 95.0% 7-day average, 26.3% drop, "

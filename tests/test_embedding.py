@@ -1,10 +1,12 @@
 """Both receivers added to somebody else's Flask app in a few lines (Flask's init_app convention),
 with that app's own config and its own routes and error pages left alone."""
 
+import pytest
 from flask import Flask
 
 import nexmo_app
 import plivo_app
+import sms_log
 from tests import payloads
 from tests.callbacks import SEED_DELIVERED, VONAGE_PATH, plivo_post
 from tests.signing import (
@@ -15,7 +17,7 @@ from tests.signing import (
 )
 
 
-def host_app(database_url: str) -> Flask:
+def host_app(database_url: str, log: bool = True) -> Flask:
     app = Flask(__name__)
     app.config.update(
         DATABASE_URL=database_url,
@@ -30,6 +32,8 @@ def host_app(database_url: str) -> Flask:
 
     plivo_app.init_app(app)
     nexmo_app.init_app(app)
+    if log:
+        sms_log.init_app(app)
     return app
 
 
@@ -43,6 +47,19 @@ def test_a_signed_report_to_each_embedded_receiver_is_stored(database_url):
     listed = client.get("/messages", headers={"Accept": "application/json"}).get_json()
     assert {(m["provider"], m["message_id"]) for m in listed["messages"]} == {
         ("plivo", plivo_fields["MessageUUID"]), ("vonage", SEED_DELIVERED["messageId"])}
+
+
+def test_a_receiver_alone_adds_no_log_pages_and_keeps_healthz(database_url):
+    client = host_app(database_url, log=False).test_client()
+    assert plivo_post(client, payloads.plivo_status()).status_code == 200
+    assert client.get("/messages").status_code == 404
+    assert client.get("/metrics").status_code == 404
+    assert client.get("/healthz").text == "ok\n"
+
+
+def test_the_log_comes_after_a_receiver():
+    with pytest.raises(RuntimeError, match="after a receiver"):
+        sms_log.init_app(Flask(__name__))
 
 
 def test_the_host_apps_settings_come_before_the_environment(database_url, monkeypatch):

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from shared.log_page import one_row_per_message
-from shared.message_log import PER_PAGE, message_summary
 from shared.store import Store, messages
+from sms_log.pages import PER_PAGE, message_summary
+from sms_log.rows import one_row_per_message
 from tests.callbacks import plivo_post, status_callback
 from tests.stored import add, rows
 

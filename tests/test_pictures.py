@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from shared.alerts.check import evaluate
-from shared.pictures import pictures
+from alerts.check import evaluate
+from sms_log.pictures import pictures
 from tests.stored import bad_hour, clock_hour
 
 HTML = {"Accept": "text/html"}

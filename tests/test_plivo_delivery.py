@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from shared.logs import JsonFormatter
+from shared.app import JsonFormatter
 from tests.callbacks import (
     INBOUND_UUID,
     MESSAGE_UUID,

@@ -17,7 +17,7 @@ del os.fork, os.register_at_fork
 
 SCRIPT = PRELUDE + """
 import nexmo_app, plivo_app  # noqa: F401
-import shared.alerts, shared.simulator  # noqa: F401
+import alerts, simulator, sms_log  # noqa: F401
 from tests.callbacks import SEED_ACCEPTED, message, plivo_post, status_callback, vonage_post_form
 from tests.signing import plivo_app_on, vonage_app_on
 

@@ -18,12 +18,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from shared.report import Report
-from shared.simulator.delivery import Deliverer
-from shared.simulator.scenarios import build, expectations
 from shared.store import Store, events
+from simulator.delivery import Deliverer
+from simulator.scenarios import build, expectations
 from tests.callbacks import MESSAGE_UUID, message, plivo_post, status_callback
+from tests.codes import CODES
 from tests.servers import running_app
 from tests.signing import fake_plivo, fake_vonage
+from tests.stored import stored_message
 
 TIME_SCALE = 0.002  # a campaign of a few provider-minutes plays in well under a second
 FAKE_PROVIDERS = {"plivo_app": fake_plivo, "nexmo_app": fake_vonage}
@@ -69,7 +71,7 @@ def test_two_instances_given_every_report_at_once_store_each_report_exactly_once
                                   .where(events.c.provider == provider.name)).scalar_one()
         assert stored == sum(e.events for e in expected.values())  # each report exactly once
         for message_id, expectation in expected.items():
-            message = store.get_message(message_id, provider=provider.name)
+            message = stored_message(store, message_id, provider=provider.name)
             assert message is not None, message_id
             assert (message["state"], len(message["events"])) == (
                 expectation.state, expectation.events), message_id
@@ -88,7 +90,7 @@ def test_two_instances_agree_on_a_message_whose_reports_race_each_other(database
     assert all(d.acknowledged for deliveries in results.values() for d in deliveries)
     store = Store(database_url)
     try:
-        message = store.get_message(played[0].message_ids[0], provider="plivo")
+        message = stored_message(store, played[0].message_ids[0], provider="plivo")
         assert (message["state"], len(message["events"])) == ("delivered", 3)
     finally:
         store.engine.dispose()
@@ -122,10 +124,10 @@ def test_a_commit_locks_its_rows_in_key_order_so_two_instances_never_deadlock(
     B and finish: taken in arrival order, B then A, each would wait on the other."""
     store = Store(database_url)
     store.ensure_tables()
-    a, b = (store._rows(Report(provider="plivo", kind="DLR", message_id=f"m-{n}",
+    a, b = (store._rows(Report(codes=CODES["plivo"], kind="DLR", message_id=f"m-{n}",
                                status="delivered", fields={"MessageUUID": f"m-{n}"}))
             for n in ("a", "b"))
-    row = {"event": (0, store._insert_event_sql), "message": (1, store._upsert_message_sql)}
+    row = {"event": (0, store._insert_event), "message": (1, store._upsert_message)}
     index, statement = row[held]
     other = store.engine.raw_connection()
     outcome = {}

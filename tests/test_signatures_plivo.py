@@ -7,8 +7,8 @@ import pytest
 from plivo.utils.signature_v3 import validate_v3_signature
 
 from plivo_app import create_app
-from plivo_app.signature import sign_v3
-from shared.store import StorageUnavailable
+from plivo_app.simulate import sign_v3
+from shared.outages import StorageUnavailable
 from tests.callbacks import MESSAGE_UUID, PLIVO_URL, message, plivo_post
 from tests.payloads import plivo_status
 from tests.signing import PLIVO_AUTH_TOKEN, plivo_headers
@@ -282,7 +282,7 @@ def test_a_signed_head_request_is_403_not_an_sdk_exception(plivo):
 
 def test_a_v2_nonce_whose_report_could_not_be_stored_is_let_in_again(plivo_v2, monkeypatch):
     """Plivo's retry of a 503 may carry the same nonce: it must not be taken for a replay."""
-    store = plivo_v2.application.extensions["store"]
+    store = plivo_v2.application.extensions["sms_store"]
     real_save = store.save
 
     def unavailable(report):

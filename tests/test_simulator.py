@@ -15,13 +15,14 @@ from urllib.parse import parse_qsl
 import pytest
 
 from nexmo_app import create_app as create_vonage_app
-from shared.simulator import cli
-from shared.simulator.delivery import Deliverer
-from shared.simulator.scenarios import build, expectations
-from shared.simulator.summary import Summary, percentile
-from shared.status_tables import ERROR_CODES
+from simulator import cli
+from simulator.delivery import Deliverer
+from simulator.scenarios import build, expectations
+from simulator.summary import Summary, percentile
+from tests.codes import ERROR_CODES
 from tests.servers import free_port, serving
 from tests.signing import PLIVO_AUTH_TOKEN, VONAGE_SIGNATURE_SECRET, fake_plivo, fake_vonage
+from tests.stored import stored_message
 
 ROOT = Path(__file__).resolve().parent.parent
 PLIVO_STATUS_FIELDS = {
@@ -45,10 +46,10 @@ def play(provider, url, scenario, *, time_scale=0.001, seed=1, http_method="POST
 
 
 def assert_stored_as_expected(app, provider, played):
-    store = app.extensions["store"]
+    store = app.extensions["sms_store"]
     expected = expectations(provider, played)
     for message_id, expectation in expected.items():
-        stored = store.get_message(message_id, provider=provider.name)
+        stored = stored_message(store, message_id, provider=provider.name)
         assert stored is not None, message_id
         assert (stored["state"], len(stored["events"])) == (expectation.state,
                                                            expectation.events), message_id
@@ -165,7 +166,7 @@ def test_a_plivo_multipart_message_reports_each_part_under_its_parent(plivo_app)
         played, _ = play(provider, base + "/delivery", "multipart", parts=3)
     (message,) = played
     first = message.message_ids[0]
-    stored = plivo_app.extensions["store"].get_message(first, provider="plivo")
+    stored = stored_message(plivo_app.extensions["sms_store"], first, provider="plivo")
     assert [p["part_info"] for p in stored["parts"]] == ["1 of 3", "2 of 3", "3 of 3"]
     assert {s.fields["ParentMessageUUID"] for s in message.steps} == {first}
 
@@ -354,7 +355,7 @@ def test_the_demo_names_a_port_already_in_use(tmp_path):
 def test_a_real_time_pause_says_which_report_comes_next(plivo_app, monkeypatch, capsys):
     # The duplicate comes one Plivo retry gap (60 s, here 0.6 s) after the delivered report;
     # announce any pause over 0.3 s so the test need not wait a minute.
-    monkeypatch.setattr("shared.simulator.delivery.LONG_WAIT", 0.3)
+    monkeypatch.setattr("simulator.delivery.LONG_WAIT", 0.3)
     with serving(plivo_app) as base:
         status = cli.main(fake_plivo(), ["duplicate", "--url", base + "/delivery",
                                          "--time-scale", "0.01", "--seed", "4"])

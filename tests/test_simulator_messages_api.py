@@ -9,11 +9,12 @@ import pytest
 from nexmo_app import jwt_check
 from nexmo_app import simulate as vonage_simulate
 from nexmo_app.simulate_messages_api import FakeVonageMessagesApi
-from shared.simulator.scenarios import build
-from shared.simulator.summary import Summary
-from shared.status_tables import ERROR_CODES
+from simulator.scenarios import build
+from simulator.summary import Summary
+from tests.codes import ERROR_CODES
 from tests.servers import serving
 from tests.signing import VONAGE_SIGNATURE_SECRET
+from tests.stored import stored_message
 from tests.test_simulator import assert_stored_as_expected, play
 
 # The tests' signature secret is shorter than the 32 bytes PyJWT asks of an HS256 key, as
@@ -57,7 +58,7 @@ def test_a_messages_api_inbound_sms_lands_at_the_inbound_path_as_received(vonage
         played, deliveries = play(fake(), base + "/webhooks/message-status", "inbound",
                                   http_method="POST-JSON")
     (message,) = played
-    stored = vonage_app.extensions["store"].get_message(message.message_ids[0])
+    stored = stored_message(vonage_app.extensions["sms_store"], message.message_ids[0])
     assert (stored["direction"], stored["state"]) == ("inbound", "received")
     assert stored["text"] == message.steps[0].fields["text"]
     assert deliveries[0].attempts[-1].answer == "Messages API inbound message stored"
@@ -67,7 +68,7 @@ def test_a_multipart_text_is_one_message_with_its_parts_count(vonage_app):
     with serving(vonage_app) as base:
         played, _ = play(fake(), base + "/webhooks/message-status", "multipart", parts=3,
                          http_method="POST-JSON")
-    stored = vonage_app.extensions["store"].get_message(played[0].message_ids[0])
+    stored = stored_message(vonage_app.extensions["sms_store"], played[0].message_ids[0])
     assert stored["part_info"] == "3 parts"
 
 

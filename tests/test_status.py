@@ -3,9 +3,8 @@ docs say."""
 
 import pytest
 
-from shared.report import Report
-from shared.states import is_north_american, outcome
-from shared.status import explain_error, interpret
+from shared.report import Report, is_north_american, outcome
+from tests.codes import CODES, explain_error, interpret
 
 # (provider word, normalized state, final, outcome): the README's status table, read row by row.
 PLIVO_STATUSES = [
@@ -93,7 +92,7 @@ def test_each_vonage_status_maps_to_its_normalized_state(word, state, final, exp
 
 def test_a_send_call_record_is_queued_for_either_provider():
     for provider in ("plivo", "vonage"):
-        report = Report(provider=provider, kind="send", message_id="m", status="queued",
+        report = Report(codes=CODES[provider], kind="send", message_id="m", status="queued",
                         fields={}, to_number="447700900111")
         i = report.interpretation
         assert (i.state, i.final, i.outcome) == ("queued", False, "pending")

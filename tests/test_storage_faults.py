@@ -207,7 +207,7 @@ def test_a_postgres_that_freezes_in_the_middle_of_a_write_is_503_within_5_s(prox
     app = plivo_app_on(url)
     client = app.test_client()
     assert plivo_post(client, status_callback("sent")).status_code == 200
-    pooled = [app.extensions["store"].engine.raw_connection() for _ in range(3)]
+    pooled = [app.extensions["sms_store"].engine.raw_connection() for _ in range(3)]
     for connection in pooled:
         connection.close()  # back to the pool, open
     proxy.freeze_at = b"INSERT INTO events"
@@ -259,7 +259,7 @@ def test_a_postgres_table_locked_by_another_session_is_503_and_healthz_says_so(p
     wait behind it, and /healthz must say so at once rather than 200."""
     client = plivo_app.test_client()
     assert plivo_post(client, status_callback("sent")).status_code == 200
-    store = plivo_app.extensions["store"]
+    store = plivo_app.extensions["sms_store"]
     other = store.engine.raw_connection()
     try:
         other.cursor().execute(f"LOCK TABLE events IN {mode} MODE")

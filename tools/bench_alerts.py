@@ -26,10 +26,11 @@ from itertools import chain, islice
 
 from sqlalchemy import text
 
+from alerts.check import check
+from nexmo_app.fields import CODES as VONAGE
 from plivo_app import create_app
-from shared.alerts.check import check
-from shared.states import STATES
-from shared.status import interpret
+from plivo_app.fields import CODES as PLIVO
+from shared.report import STATES, interpret
 from shared.store import Store, events, messages
 from tests.database import fresh_database
 
@@ -39,6 +40,7 @@ HISTORY_DAYS = 365
 BATCH = 50_000
 RUNS = 15
 FAILURE = {"plivo": ("undelivered", "50"), "vonage": ("failed", "9")}
+CODES = {"plivo": PLIVO, "vonage": VONAGE}
 
 
 def _kinds():
@@ -47,12 +49,13 @@ def _kinds():
     for provider in FAILURE:
         failed, code = FAILURE[provider]
         for name, status, error in (("delivered", "delivered", None), ("failed", failed, code)):
-            i = interpret(provider, status, error, "+447700900111")
+            i = interpret(CODES[provider], status, error, "+447700900111")
             shapes[provider, name] = {
                 "provider": provider, "direction": "outbound", "to_number": "+447700900111",
                 "status": status, "state": i.state, "rank": STATES[i.state].rank,
-                "final": i.final, "outcome": i.outcome, "error_code": i.error_code}
-    i = interpret("plivo", "received", None)
+                "final": i.final, "outcome": i.outcome, "error_code": i.error_code,
+                "error_text": i.error_text, "retryable": i.retryable}
+    i = interpret(PLIVO, "received", None)
     shapes["plivo", "inbound"] = {
         "provider": "plivo", "direction": "inbound", "to_number": "+14155550100",
         "status": "received", "state": i.state, "rank": STATES[i.state].rank, "final": i.final,

@@ -11,6 +11,7 @@ Each is a WSGI app for gunicorn (`tools.bench_floor:read` …) on the same paths
 ones, so it takes the same pre-signed requests.
 """
 
+import hmac
 import os
 import sqlite3
 import threading
@@ -21,6 +22,7 @@ from flask import Flask, Response, request
 import nexmo_app
 import plivo_app
 from plivo_app import signature
+from plivo_app.simulate import sign_v3
 
 DATABASE = os.environ.get("BENCH_FLOOR_DATABASE", "bench-floor.db")
 PATHS = (plivo_app.PATH, nexmo_app.PATH)
@@ -41,9 +43,12 @@ def _read():
 
 def _check():
     fields = dict(parse_qsl(request.get_data(as_text=True), keep_blank_values=True))
-    reason = signature.check(request.method, request.url, request.headers, fields,
-                             os.environ["PLIVO_AUTH_TOKEN"])
-    return Response(reason or "ok", status=403 if reason else 200, mimetype="text/plain")
+    expected = sign_v3(request.method, request.url, fields,
+                                 request.headers.get(signature.V3_NONCE, ""),
+                                 os.environ["PLIVO_AUTH_TOKEN"])
+    given = request.headers.get("X-Plivo-Signature-V3", "")
+    ok = hmac.compare_digest(expected.encode(), given.encode())
+    return Response("ok" if ok else "forged", status=200 if ok else 403, mimetype="text/plain")
 
 
 class _Inserter:

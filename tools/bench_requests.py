@@ -16,9 +16,9 @@ from urllib.parse import urlencode, urlsplit
 
 from nexmo_app.simulate import FakeVonage
 from plivo_app.simulate import FakePlivo
-from shared.config import env
-from shared.simulator.model import FakeProvider
-from shared.simulator.scenarios import build
+from shared import env
+from simulator.model import FakeProvider
+from simulator.scenarios import build
 
 
 def raw_request(method: str, url: str, headers: dict[str, str], data=None) -> bytes:

@@ -29,7 +29,7 @@ import requests
 from nexmo_app.simulate import FakeVonage
 from nexmo_app.simulate_messages_api import FakeVonageMessagesApi
 from plivo_app.simulate import FakePlivo
-from shared.config import env
+from shared import env
 from tools import demo_mail, local_secrets, run
 
 DEMO_DATABASE = "demo.db"
@@ -139,17 +139,17 @@ def play_degradation(bases: dict[str, str], expect_file: Path) -> int:
 
 
 def check_alerts(database_url: str) -> int:
-    """`python -m shared.alerts check` as cron would run it, mailing a local SMTP server; the
+    """`python -m alerts check` as cron would run it, mailing a local SMTP server; the
     emails it sends are printed. Returns how many alerts were emailed."""
     controller, inbox = demo_mail.start()
     settings = {"DATABASE_URL": database_url, "SMTP_HOST": "127.0.0.1",
                 "SMTP_PORT": str(controller.port), "SMTP_STARTTLS": "",
                 "SMTP_USER": "", "ALERT_EMAIL_TO": "ops@example.com",
                 "ALERT_EMAIL_FROM": "sms-alerts@example.com"}
-    print("\n$ python -m shared.alerts check   (emails go to a mail server on "
+    print("\n$ python -m alerts check   (emails go to a mail server on "
           f"127.0.0.1:{controller.port} the demo started)")
     try:
-        subprocess.run([sys.executable, "-m", "shared.alerts", "check"],
+        subprocess.run([sys.executable, "-m", "alerts", "check"],
                        env={**os.environ, **settings}, check=False)
     finally:
         controller.stop()

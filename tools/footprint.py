@@ -65,16 +65,22 @@ def lines(path: Path) -> int:
         return sum(1 for _ in file)
 
 
-def loaded_files(provider: str) -> list[str]:
-    """The project's files in sys.modules after one signed report to the embedded receiver."""
+def embed(provider: str, root: Path, prelude: str = "") -> subprocess.CompletedProcess:
+    """EMBED in a fresh interpreter, with the project's folders found in `root`."""
     with tempfile.TemporaryDirectory() as folder:
-        environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+        environment = {**os.environ, "PYTHONPATH": str(root)}
         for name in ("DATABASE_URL", "PUBLIC_BASE_URL", "TRUST_PROXY", "TRUSTED_HOSTS",
                      "ALLOW_UNSIGNED_CALLBACKS", "VONAGE_CALLBACK_TOKEN"):
             environment[name] = ""  # a developer's .env must not change what is measured
-        result = subprocess.run(
-            [sys.executable, "-c", EMBED, provider, f"sqlite:///{folder}/sms.db", str(ROOT)],
-            cwd=folder, env=environment, capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-c", prelude + EMBED, provider, f"sqlite:///{folder}/sms.db",
+             str(root)], cwd=folder, env=environment, capture_output=True, text=True,
+            timeout=120)
+
+
+def loaded_files(provider: str) -> list[str]:
+    """The project's files in sys.modules after one signed report to the embedded receiver."""
+    result = embed(provider, ROOT)
     if result.returncode:
         raise SystemExit(f"{provider}: the embedded receiver failed:\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])

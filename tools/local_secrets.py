@@ -14,7 +14,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-from shared.config import env, env_flag
+from shared import env, env_flag
 
 SIGNING_SECRETS = ("PLIVO_AUTH_TOKEN", "VONAGE_SIGNATURE_SECRET")
 

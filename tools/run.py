@@ -16,7 +16,7 @@ from contextlib import suppress
 
 import nexmo_app
 import plivo_app
-from shared.config import env
+from shared import env
 from tools import local_secrets
 
 APPS = (plivo_app, nexmo_app)

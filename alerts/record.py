@@ -1,0 +1,57 @@
+"""The alerts already raised: at most one per provider, direction and clock hour.
+
+The primary key is (provider, direction, hour), and an alert is claimed with an insert that does
+nothing on conflict. Whichever process inserts first raises the alert; every other process, at
+the same moment or after a restart, finds the row and stays quiet. Plivo's Delivery Alerts FAQ: "at
+most, one email alert per hour (each for inbound and outbound)".
+"""
+
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, update
+from sqlalchemy.engine import Connection, Engine
+
+from shared.store import insert_for
+
+alerts = Table(
+    "delivery_alerts", MetaData(),
+    Column("provider", String, primary_key=True),
+    Column("direction", String, primary_key=True),
+    Column("hour", DateTime, primary_key=True),  # the UTC clock hour of the evaluation
+    Column("raised_at", DateTime, nullable=False),
+    Column("text", Text, nullable=False),  # the alert line, as printed and emailed
+    Column("emailed_at", DateTime),
+    Column("email_error", Text),  # why the email could not be sent; the alert stands
+)
+
+
+_created: set[str] = set()
+
+
+def ensure_table(engine: Engine) -> None:
+    """Created on first use, beside the receiver's tables."""
+    if engine.url.render_as_string() not in _created:
+        alerts.create(engine, checkfirst=True)
+        _created.add(engine.url.render_as_string())
+
+
+def clock_hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def claim(conn: Connection, provider: str, direction: str, now: datetime, text: str) -> bool:
+    """Record the alert; True only for the one caller whose insert created the row."""
+    # RETURNING, not rowcount: a row comes back only when this insert created it, on every
+    # driver (psycopg's rowcount for ON CONFLICT DO NOTHING is not reliable through SQLAlchemy).
+    insert = insert_for(conn.engine)(alerts).on_conflict_do_nothing(
+        index_elements=["provider", "direction", "hour"]).returning(alerts.c.hour)
+    return conn.execute(insert, {"provider": provider, "direction": direction,
+                                 "hour": clock_hour(now), "raised_at": now,
+                                 "text": text}).first() is not None
+
+
+def note_email(conn: Connection, provider: str, direction: str, now: datetime,
+               sent_at: datetime | None, error: str | None) -> None:
+    conn.execute(update(alerts).where(
+        alerts.c.provider == provider, alerts.c.direction == direction,
+        alerts.c.hour == clock_hour(now)).values(emailed_at=sent_at, email_error=error))
