@@ -9,6 +9,7 @@ from plivo.utils.signature_v3 import validate_v3_signature
 from plivo_app import create_app
 from plivo_app.simulate import sign_v3
 from shared.outages import StorageUnavailable
+from tests import payloads
 from tests.callbacks import MESSAGE_UUID, PLIVO_URL, message, plivo_post
 from tests.payloads import plivo_status
 from tests.signing import PLIVO_AUTH_TOKEN, plivo_headers
@@ -295,3 +296,49 @@ def test_a_v2_nonce_whose_report_could_not_be_stored_is_let_in_again(plivo_v2, m
     assert plivo_v2.post("/delivery", data=fields, headers=headers).status_code == 503
     assert plivo_v2.post("/delivery", data=fields, headers=headers).status_code == 200
     assert plivo_v2.post("/delivery", data=fields, headers=headers).status_code == 403
+
+
+# -- subaccounts: V3 with the subaccount's token, Ma-V3 with the main account's -------------------
+
+MAIN_TOKEN, SUB_TOKEN = "MAIN-ZWY0ZjM4ZDY1ZmQ2NzZhOWE0YjBj", "SUB-NmQ2NzZhOWE0YjBjNWVjYzRiNjY1"
+
+
+def subaccount_headers(fields, only_main=False):
+    nonce = "31627761595286130198"
+    headers = {"X-Plivo-Signature-Ma-V3": sign_v3("POST", PLIVO_URL, fields, nonce, MAIN_TOKEN),
+               "X-Plivo-Signature-V3-Nonce": nonce}
+    if not only_main:
+        headers["X-Plivo-Signature-V3"] = sign_v3("POST", PLIVO_URL, fields, nonce, SUB_TOKEN)
+    return headers
+
+
+@pytest.mark.parametrize("token", [SUB_TOKEN, MAIN_TOKEN])
+def test_a_subaccounts_callback_passes_with_either_accounts_token(database_url, token):
+    client = create_app({"DATABASE_URL": database_url, "PLIVO_AUTH_TOKEN": token}).test_client()
+    fields = payloads.plivo_status()
+    assert client.post("/delivery", data=fields, headers=subaccount_headers(fields)).status_code \
+        == 200
+
+
+def test_only_ma_v3_with_the_subaccounts_token_is_refused_naming_the_main_accounts_token(
+        database_url):
+    client = create_app({"DATABASE_URL": database_url, "PLIVO_AUTH_TOKEN": SUB_TOKEN}).test_client()
+    fields = payloads.plivo_status()
+    response = client.post("/delivery", data=fields,
+                           headers=subaccount_headers(fields, only_main=True))
+    assert response.status_code == 403
+    assert ("X-Plivo-Signature-Ma-V3 (made with the main account's Auth Token) does not match "
+            "PLIVO_AUTH_TOKEN") in response.text
+    assert "X-Plivo-Signature-V3 (" not in response.text
+
+
+def test_a_refusal_names_both_headers_and_whose_token_each_needs(database_url):
+    client = create_app({"DATABASE_URL": database_url,
+                         "PLIVO_AUTH_TOKEN": "neither-token"}).test_client()
+    fields = payloads.plivo_status()
+    response = client.post("/delivery", data=fields, headers=subaccount_headers(fields))
+    assert response.status_code == 403
+    for words in ("X-Plivo-Signature-V3 (made with the Auth Token of the account or subaccount",
+                  "X-Plivo-Signature-Ma-V3 (made with the main account's Auth Token)",
+                  "do not match PLIVO_AUTH_TOKEN"):
+        assert words in response.text
