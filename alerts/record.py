@@ -8,8 +8,9 @@ most, one email alert per hour (each for inbound and outbound)".
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, update
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, inspect, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from shared.store import insert_for
 
@@ -31,7 +32,13 @@ _created: set[str] = set()
 def ensure_table(engine: Engine) -> None:
     """Created on first use, beside the receiver's tables."""
     if engine.url.render_as_string() not in _created:
-        alerts.create(engine, checkfirst=True)
+        try:
+            alerts.create(engine, checkfirst=True)
+        except DBAPIError:
+            # Two processes checking at once (cron and `watch`, say) can both find it missing;
+            # the second CREATE then fails on the table the first just made.
+            if not inspect(engine).has_table(alerts.name):
+                raise
         _created.add(engine.url.render_as_string())
 
 
