@@ -164,7 +164,8 @@ def pictures_page():
     store.ensure_tables()
     with store.errors(), store.engine.connect() as conn:
         seen = pictures(conn, provider, end, int(span))
-    raised = {d: [a["raised_at"] for a in seen.alerts if a["direction"] == d]
+    # The charts are the account's: a country's alert is in the table below them only.
+    raised = {d: [a["raised_at"] for a in seen.alerts if a["direction"] == d and not a["country"]]
               for d in DIRECTIONS}
     return render_template("pictures.html", p=seen, span=int(span), receivers=receivers,
                            outbound_chart=outbound_chart(seen.hours, raised["outbound"]),

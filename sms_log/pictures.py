@@ -66,12 +66,17 @@ def errors(conn: Connection, provider: str, start: datetime, end: datetime) -> l
 
 
 def raised_alerts(conn: Connection, provider: str, start: datetime, end: datetime) -> list[dict]:
+    """The alerts raised in the window, newest first; a per-country one has its `country`."""
     record.ensure_table(conn.engine)
     table = record.alerts
-    return [dict(row) for row in conn.execute(
-        select(table).where(table.c.provider == provider, table.c.raised_at >= start,
-                            table.c.raised_at < end + HOUR)
-        .order_by(table.c.raised_at.desc())).mappings()]
+    raised = []
+    for row in conn.execute(
+            select(table).where(table.c.provider == provider, table.c.raised_at >= start,
+                                table.c.raised_at < end + HOUR)
+            .order_by(table.c.raised_at.desc(), table.c.direction)).mappings():
+        direction, country = record.split_key(row["direction"])
+        raised.append({**row, "direction": direction, "country": country})
+    return raised
 
 
 def pictures(conn: Connection, provider: str, end: datetime, span: int) -> Pictures:
