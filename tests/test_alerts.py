@@ -19,7 +19,6 @@ from alerts import __main__ as cli
 from alerts.check import evaluate
 from alerts.record import alerts
 from shared.report import utcnow
-from shared.store import Store
 from tests import payloads
 from tests.callbacks import plivo_post, vonage_post_form
 from tests.servers import free_port
@@ -28,14 +27,6 @@ from tools import demo_mail
 
 NOW = "2026-01-10T13:00:00Z"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-@pytest.fixture
-def store(database_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    store = Store(database_url)
-    store.ensure_tables()
-    return store
 
 
 def check(capsys, *args, now=NOW):

@@ -11,7 +11,6 @@ from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, insert, 
 
 from alerts import __main__ as cli
 from alerts.record import alerts
-from shared.store import Store
 from sms_log.pictures import raised_alerts
 from tests.stored import HOUR, add, previous_days, rows, seed_example_hour
 from tools import demo_mail
@@ -21,14 +20,6 @@ FR, DE, GB = "+33639980001", "+493023125001", "+447700900111"
 FR_LINE = ("ALERT outbound plivo FR: delivery rate 60.0% in 12:00–13:00 vs 95.0% over the "
            "previous 7 days (36.8% drop); 100 sent to FR, 40 undelivered: 100 Prohibited by "
            "Carrier ×30, 30 Spam Detected ×10")
-
-
-@pytest.fixture
-def store(database_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    store = Store(database_url)
-    store.ensure_tables()
-    return store
 
 
 def run(capsys, *args, now=NOW):
