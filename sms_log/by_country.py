@@ -18,7 +18,7 @@ from alerts.text import by_count
 from shared.store import messages
 from sms_log.countries import country_name
 
-LEADING_CODES = 3  # error codes shown beside a country or a network
+LEADING_CODES = 2  # error codes shown beside a country or a network: one line each
 TOP_NETWORKS = 10
 
 
