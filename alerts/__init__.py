@@ -30,6 +30,13 @@ The Plivo app records one (signature valid, content malformed) as direction `inb
 undelivered too. Evaluated only when at least 10 inbound messages fall in the hour; alert when
 undelivered / all inbound messages is more than 5% (exactly 5% does not alert).
 
-At most one alert per hour per direction and provider: the clock hour (UTC) of the evaluation,
-recorded in the table `delivery_alerts` before the alert is printed or emailed (see `record`).
+Per-country outbound rule (Plivo's newer rule, beside seed 001's, which stay as they are): the
+same comparison for each destination country on its own, judged when at least 100 outbound
+messages to that country (`messages.country`, the handset's ISO code) fall in the hour, against
+that country's same hour on the previous 7 days (each with at least 25 final outcomes). Messages
+whose number no country was told for are left out. ALERT_PER_COUNTRY=false turns it off.
+
+At most one alert per hour per direction and provider, and per destination country: the clock
+hour (UTC) of the evaluation, recorded in the table `delivery_alerts` before the alert is
+printed or emailed (see `record`).
 """

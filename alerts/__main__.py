@@ -2,9 +2,10 @@
 
 `check` evaluates once and is meant for cron (`*/15 * * * *`); `watch` runs it at every quarter
 hour until stopped. Each run prints one line per direction (and provider) with the figures and
-the verdict ("…: ALERT", "…, ok", "…, not evaluated"); each alert it raised goes to standard
-error, one per line starting with "ALERT", and by email. The exit status is 0 unless the check
-could not run (the database did not answer: 1).
+the verdict ("…: ALERT", "…, ok", "…, not evaluated"), then one per destination country with
+the messages to be judged (unless ALERT_PER_COUNTRY=false); each alert it raised goes to
+standard error, one per line starting with "ALERT", and by email. The exit status is 0 unless
+the check could not run (the database did not answer: 1).
 """
 
 import argparse
@@ -56,7 +57,8 @@ def watch(store: Store, provider: str | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m alerts",
-                                     description="Seed 001's delivery-rate alerts.")
+                                     description="Seed 001's delivery-rate alerts, and the "
+                                                 "per-country one.")
     commands = parser.add_subparsers(dest="command", required=True)
     once = commands.add_parser("check", help="evaluate the last hour once (for cron)")
     once.add_argument("--now", type=moment, help="evaluate as of this time (default: now), "

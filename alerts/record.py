@@ -1,15 +1,22 @@
-"""The alerts already raised: at most one per provider, direction and clock hour.
+"""The alerts already raised: at most one per provider, direction and clock hour, and one per
+destination country too.
 
 The primary key is (provider, direction, hour), and an alert is claimed with an insert that does
 nothing on conflict. Whichever process inserts first raises the alert; every other process, at
 the same moment or after a restart, finds the row and stays quiet. Plivo's Delivery Alerts FAQ: "at
 most, one email alert per hour (each for inbound and outbound)".
+
+A per-country alert keeps its country in the `direction` column: "outbound:FR" (`key`). The
+table of a database made before that rule has this very primary key, and SQLite cannot change a
+table's primary key in place: a country column would need the table rebuilt in every existing
+database. In `direction` it needs nothing, and the rows written before read as they did.
 """
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, update
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, inspect, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from shared.store import insert_for
 
@@ -31,8 +38,25 @@ _created: set[str] = set()
 def ensure_table(engine: Engine) -> None:
     """Created on first use, beside the receiver's tables."""
     if engine.url.render_as_string() not in _created:
-        alerts.create(engine, checkfirst=True)
+        try:
+            alerts.create(engine, checkfirst=True)
+        except DBAPIError:
+            # Two processes checking at once (cron and `watch`, say) can both find it missing;
+            # the second CREATE then fails on the table the first just made.
+            if not inspect(engine).has_table(alerts.name):
+                raise
         _created.add(engine.url.render_as_string())
+
+
+def key(direction: str, country: str | None = None) -> str:
+    """What the `direction` column holds: "outbound", "inbound", or "outbound:FR"."""
+    return f"{direction}:{country}" if country else direction
+
+
+def split_key(stored: str) -> tuple[str, str | None]:
+    """("outbound", "FR") from "outbound:FR"; ("inbound", None) from "inbound"."""
+    direction, _, country = stored.partition(":")
+    return direction, country or None
 
 
 def clock_hour(moment: datetime) -> datetime:

@@ -13,6 +13,9 @@ OUTBOUND_DROP = Fraction(25, 100)  # relative drop that raises an alert (25% or 
 INBOUND_MINIMUM = 10  # inbound messages in the hour for the hour to be judged at all
 INBOUND_UNDELIVERED = Fraction(5, 100)  # share of undelivered inbound that raises (more than)
 BASELINE_DAYS = 7  # the same hour-window on each of the previous 7 days
+# Plivo's newer rule, per destination country (its support article "Delivery Alerts"): the
+# same drop against the same baseline, judged when the country had this many messages.
+COUNTRY_MINIMUM = 100
 # Ours, not the seed's: a previous day's hour-window joins the average only with at least this
 # many final outcomes. One message makes a day's rate 0% or 100% and would drag a 7-day average
 # by up to 14 points; at 25 a day's rate is within about 4 points (one standard error at 95%),
@@ -77,11 +80,13 @@ class OutboundFigures(NamedTuple):
         return self.not_judged is None and self.drop >= OUTBOUND_DROP
 
 
-def outbound_figures(hour: Counts, previous_days: list[Counts]) -> OutboundFigures:
+def outbound_figures(hour: Counts, previous_days: list[Counts],
+                     minimum: int = OUTBOUND_MINIMUM) -> OutboundFigures:
+    """`minimum`: the messages the hour needs to be judged (COUNTRY_MINIMUM for a country)."""
     usual = baseline(previous_days)
     average, days = usual if usual else (None, 0)
     drop = relative_drop(hour.rate, average) if hour.rate is not None and average else None
-    if hour.total < OUTBOUND_MINIMUM:
+    if hour.total < minimum:
         why = "too_few"
     elif hour.rate is None:
         why = "none_final"
@@ -94,8 +99,9 @@ def outbound_figures(hour: Counts, previous_days: list[Counts]) -> OutboundFigur
     return OutboundFigures(hour, average, days, drop, why)
 
 
-def outbound_alert(hour: Counts, previous_days: list[Counts]) -> OutboundVerdict | None:
-    figures = outbound_figures(hour, previous_days)
+def outbound_alert(hour: Counts, previous_days: list[Counts],
+                   minimum: int = OUTBOUND_MINIMUM) -> OutboundVerdict | None:
+    figures = outbound_figures(hour, previous_days, minimum)
     if not figures.fired:
         return None
     return OutboundVerdict(hour.rate, figures.baseline, figures.drop, figures.days)

@@ -4,10 +4,12 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import NamedTuple
 
+from alerts import record
 from alerts.queries import ErrorGroup
 from alerts.rules import (
     BASELINE_DAY_MINIMUM,
     BASELINE_DAYS,
+    COUNTRY_MINIMUM,
     INBOUND_MINIMUM,
     INBOUND_UNDELIVERED,
     OUTBOUND_DROP,
@@ -27,10 +29,21 @@ class Alert(NamedTuple):
     end: datetime
     line: str  # "ALERT outbound plivo: delivery rate 70.0% in 12:00–13:00 vs …"
     details: str  # the lines an email adds below it
+    country: str | None = None  # the destination country a per-country alert is about
+
+    @property
+    def key(self) -> str:
+        """Its key among the alerts raised: "outbound", "inbound", "outbound:FR"."""
+        return record.key(self.direction, self.country)
+
+    @property
+    def about(self) -> str:
+        """"outbound plivo", "outbound plivo FR": what it is about."""
+        return _name(self.direction, self.provider, self.country)
 
     @property
     def subject(self) -> str:
-        return (f"SMS delivery alert: {self.direction} {self.provider}, "
+        return (f"SMS delivery alert: {self.about}, "
                 f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} UTC")
 
     @property
@@ -75,12 +88,20 @@ def _messages(count: int) -> str:
     return f"{count} message{'' if count == 1 else 's'}"
 
 
-def outbound_status(provider: str | None, figures: OutboundFigures) -> str:
-    """The line `check` prints for outbound every time: the figures, and the verdict or why
-    there is none. "ALERT" only when the rule fires."""
-    hour, name = figures.hour, " ".join(filter(None, ["outbound", provider]))
+def _name(direction: str, provider: str | None, country: str | None = None) -> str:
+    """"outbound plivo", "outbound plivo FR": what a line or an email is about."""
+    return " ".join(filter(None, [direction, provider, country]))
+
+
+def outbound_status(provider: str | None, figures: OutboundFigures,
+                    country: str | None = None) -> str:
+    """The line `check` prints for outbound every time (for a destination country, every time
+    it has the messages to be judged): the figures, and the verdict or why there is none.
+    "ALERT" only when the rule fires."""
+    hour, name = figures.hour, _name("outbound", provider, country)
     if figures.not_judged == "too_few":
-        return (f"{name}: {_messages(hour.total)}, fewer than the {OUTBOUND_MINIMUM} the rule "
+        minimum = COUNTRY_MINIMUM if country else OUTBOUND_MINIMUM
+        return (f"{name}: {_messages(hour.total)}, fewer than the {minimum} the rule "
                 "needs, not evaluated")
     if figures.not_judged == "none_final":
         return f"{name}: {_messages(hour.total)}, none with a final outcome yet, not evaluated"
@@ -100,7 +121,7 @@ def outbound_status(provider: str | None, figures: OutboundFigures) -> str:
 
 
 def inbound_status(provider: str | None, figures: InboundFigures) -> str:
-    hour, name = figures.hour, " ".join(filter(None, ["inbound", provider]))
+    hour, name = figures.hour, _name("inbound", provider)
     if figures.not_judged == "too_few":
         return (f"{name}: {_messages(hour.total)}, fewer than the {INBOUND_MINIMUM} the rule "
                 "needs, not evaluated")
@@ -117,12 +138,15 @@ def _evaluated(start: datetime, end: datetime) -> str:
 
 def outbound(provider: str, start: datetime, end: datetime, verdict: OutboundVerdict,
              hour: Counts, previous_days: list[Counts],
-             codes: list[ErrorGroup]) -> Alert:
+             codes: list[ErrorGroup], country: str | None = None) -> Alert:
+    """The account-wide alert, or with `country` the alert on that destination country (its
+    messages alone, against its own days)."""
     days = ("the previous 7 days" if verdict.days == BASELINE_DAYS
             else f"{verdict.days} of the previous {BASELINE_DAYS} days")
-    line = (f"ALERT outbound {provider}: delivery rate {percent(verdict.rate)} in "
-            f"{window(start, end)} vs {percent(verdict.baseline)} over {days} "
-            f"({percent(verdict.drop)} drop); {hour.total} sent, {hour.undelivered} undelivered: "
+    sent = f"{hour.total} sent" + (f" to {country}" if country else "")
+    line = (f"ALERT {_name('outbound', provider, country)}: delivery rate "
+            f"{percent(verdict.rate)} in {window(start, end)} vs {percent(verdict.baseline)} over "
+            f"{days} ({percent(verdict.drop)} drop); {sent}, {hour.undelivered} undelivered: "
             f"{error_groups(codes)}")
     history = []
     for back, day in enumerate(previous_days, start=1):
@@ -132,14 +156,22 @@ def outbound(provider: str, start: datetime, end: datetime, verdict: OutboundVer
         else:
             history.append(f"  {date}: not counted ({day.final} final outcomes, fewer than "
                            f"{BASELINE_DAY_MINIMUM})")
+    if country:
+        rule = (f"Rule, per destination country: an hour of {COUNTRY_MINIMUM} or more messages "
+                f"to it alerts on a drop of {percent(OUTBOUND_DROP)} or more against its own "
+                "average of those days (the account-wide rule is judged apart; "
+                "ALERT_PER_COUNTRY=false turns this one off).")
+    else:
+        rule = (f"Rule: a drop of {percent(OUTBOUND_DROP)} or more against the average of those "
+                "days.")
     details = "\n".join([
         _evaluated(start, end),
-        f"{hour.total} outbound messages sent in the window, {hour.final} with a final outcome: "
-        f"{hour.delivered} delivered, {hour.undelivered} undelivered.",
-        "The same window on the previous days:", *history,
-        f"Rule: a drop of {percent(OUTBOUND_DROP)} or more against the average of those days.",
+        f"{hour.total} outbound messages sent{' to ' + country if country else ''} in the window, "
+        f"{hour.final} with a final outcome: {hour.delivered} delivered, "
+        f"{hour.undelivered} undelivered.",
+        "The same window on the previous days:", *history, rule,
     ])
-    return Alert(provider, "outbound", start, end, line, details)
+    return Alert(provider, "outbound", start, end, line, details, country)
 
 
 def inbound(provider: str, start: datetime, end: datetime, verdict: InboundVerdict,

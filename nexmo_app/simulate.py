@@ -24,7 +24,7 @@ from nexmo_app import DEFAULT_PORT, PATH, PORT_VARIABLE
 from nexmo_app.fields import CODES
 from nexmo_app.signature import sign
 from shared import env
-from simulator import cli
+from simulator import cli, handsets
 from simulator.model import (
     FakeProvider,
     Plan,
@@ -36,13 +36,6 @@ from simulator.model import (
 )
 
 PRICE = "0.03330000"  # per part to a UK mobile, EUR, as in Nexmo's Delivery receipts guide
-NETWORKS = ("23410", "23415", "23420", "23430")  # O2, Vodafone, Three, EE
-
-
-def handset(rng: random.Random) -> str:
-    """A UK mobile number from Ofcom's drama range, reserved for fiction: never a real person."""
-    return f"447700900{rng.randrange(1000):03d}"
-
 
 def _exponential_gaps(first: float, cap: float, horizon: float) -> tuple[float, ...]:
     gaps, wait, total = [], first, 0.0
@@ -66,7 +59,7 @@ class FakeVonage(FakeProvider):
     # No inbound: the SMS API sends inbound messages to a different webhook this app does not
     # serve, so `degradation` plays only the outbound hours for Vonage.
     scenarios = ("lifecycle", "failure", "multipart", "duplicate", "out-of-order", "campaign",
-                 "degradation")
+                 "degradation", "country-degradation")
     http_methods = ("POST", "POST-JSON", "GET")  # the dashboard's three settings
     # (weight, status, err-code)
     failures = (
@@ -74,6 +67,8 @@ class FakeVonage(FakeProvider):
         (6, "failed", "12"), (6, "rejected", "6"), (5, "failed", "7"), (5, "rejected", "11"),
         (4, "failed", "4"), (4, "rejected", "14"), (3, "failed", "99"), (3, "failed", "1"),
     )
+    # A carrier filtering A2P traffic: Anti-Spam Rejection, Content Filter.
+    filtered = ((3, "rejected", "6"), (1, "rejected", "52"))
 
     def __init__(self, secret: str | None = None, method: str = "md5hash",
                  sender: str | None = None, api_key: str | None = None):
@@ -90,8 +85,7 @@ class FakeVonage(FakeProvider):
 
     def message(self, plan: Plan, rng: random.Random, start: datetime,
                 time_scale: float) -> SimulatedMessage:
-        msisdn = handset(rng)
-        network = rng.choice(NETWORKS)
+        handset = handsets.pick(rng, plan.country, plan.network)
         ids = [f"{rng.getrandbits(64):016X}" for _ in range(plan.parts)]
         client_ref = f"order-{rng.randrange(10_000, 99_999)}" if plan.parts > 1 else None
         steps = []
@@ -107,7 +101,8 @@ class FakeVonage(FakeProvider):
             for status, at in timeline:
                 when = start + timedelta(seconds=at * time_scale)
                 fields = {
-                    "msisdn": msisdn, "to": self.sender, "network-code": network,
+                    "msisdn": handset.number, "to": self.sender,
+                    "network-code": handset.network_code,
                     "messageId": message_id, "price": PRICE, "status": status,
                     "scts": when.strftime("%y%m%d%H%M"),
                     "err-code": plan.error_code if status in ("failed", "rejected", "expired")

@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 
 from nexmo_app.jwt_check import sign
 from nexmo_app.messages_fields import CODES
-from nexmo_app.simulate import NETWORKS, FakeVonage, handset
+from nexmo_app.simulate import FakeVonage
 from nexmo_app.wrong_api import MESSAGES_API_INBOUND_PATH, MESSAGES_API_STATUS_PATH
 from shared import env
+from simulator import handsets
 from simulator.model import Plan, Request, SimulatedMessage, Step
 
 PRICE = 0.0333  # per SMS part to a UK mobile, EUR, as in Vonage's status callback example
@@ -60,21 +61,23 @@ class FakeVonageMessagesApi(FakeVonage):
 
     def message(self, plan: Plan, rng: random.Random, start: datetime,
                 time_scale: float) -> SimulatedMessage:
-        phone = handset(rng)  # the handset: the sender of an inbound SMS, else the recipient
+        # The handset: the sender of an inbound SMS, else the recipient.
+        handset = handsets.pick(rng, plan.country, plan.network)
         message_uuid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         if plan.inbound:
             at = rng.uniform(0.5, 2)
+            sent = iso(start + timedelta(seconds=at * time_scale))
             fields = {
                 "channel": "sms", "message_uuid": message_uuid, "to": self.sender,
-                "from": phone, "timestamp": iso(start + timedelta(seconds=at * time_scale)),
+                "from": handset.number, "timestamp": sent,
                 "text": rng.choice(HANDSET_TEXTS), "sms": {"num_messages": "1"},
                 "message_type": "text", "usage": {"currency": "EUR", "price": "0.0000"},
             }
             return SimulatedMessage(plan, [Step(at, message_uuid, "inbound", fields)],
                                     [message_uuid])
         common = {
-            "message_uuid": message_uuid, "to": phone, "from": self.sender, "channel": "sms",
-            "destination": {"network_code": rng.choice(NETWORKS)},
+            "message_uuid": message_uuid, "to": handset.number, "from": self.sender,
+            "channel": "sms", "destination": {"network_code": handset.network_code},
             "sms": {"count_total": str(plan.parts)},
         }
         if plan.parts > 1 or rng.random() < 0.3:

@@ -20,7 +20,7 @@ from plivo_app.fields import CODES
 from plivo_app.signature import V3_NONCE, hmac_base64, origin_and_path, v3_base
 from plivo_app.signature_v2 import V2_NONCE
 from shared import env, env_flag, require
-from simulator import cli
+from simulator import cli, handsets
 from simulator.model import (
     FakeProvider,
     Plan,
@@ -36,11 +36,6 @@ RATE = "0.04000"  # per unit (SMS part) to a UK mobile, USD; failed messages are
 SENDER = "+14155550100"
 HANDSET_TEXTS = ("Yes, see you at 6", "STOP", "Can you call me back?", "Thanks! Got it 👍",
                  "What time does the store open tomorrow?")
-
-
-def handset(rng: random.Random) -> str:
-    """A UK mobile number from Ofcom's drama range, reserved for fiction: never a real person."""
-    return f"+447700900{rng.randrange(1000):03d}"
 
 
 def message_uuid(rng: random.Random) -> str:
@@ -72,7 +67,7 @@ class FakePlivo(FakeProvider):
     # 60 s after the first attempt, then 120 s and 240 s after the retry before; then dropped.
     retry = RetryPolicy(timeout=8, gaps=(60, 120, 240))
     scenarios = ("lifecycle", "failure", "multipart", "inbound", "duplicate", "out-of-order",
-                 "campaign", "degradation")
+                 "campaign", "degradation", "country-degradation")
     http_methods = ("POST", "GET")  # the `method` given when sending
     # (weight, status, ErrorCode): undelivered comes back from the carrier; failed is Plivo's
     # own refusal before any carrier (and is not charged).
@@ -82,6 +77,8 @@ class FakePlivo(FakeProvider):
         (4, "undelivered", "90"), (4, "undelivered", "100"), (4, "failed", "450"),
         (2, "failed", "900"), (2, "failed", "40"),
     )
+    # A carrier filtering A2P traffic: Prohibited by Carrier, Spam Detected.
+    filtered = ((3, "undelivered", "100"), (1, "undelivered", "30"))
 
     def __init__(self, auth_token: str | None = None, sender: str | None = None):
         self.auth_token = auth_token
@@ -104,7 +101,7 @@ class FakePlivo(FakeProvider):
                 time_scale: float) -> SimulatedMessage:
         if plan.inbound:
             return self._inbound(plan, rng, start, time_scale)
-        to, mnc = handset(rng), rng.choice(("10", "15", "20", "30"))
+        to = handsets.pick(rng, plan.country, plan.network)
         uuids = [message_uuid(rng) for _ in range(plan.parts)]
         steps = []
         for index, part_uuid in enumerate(uuids):
@@ -125,20 +122,20 @@ class FakePlivo(FakeProvider):
                     times["DeliveryReportTime"] = stamp
                 fields = self._status_fields(
                     part_uuid, uuids[0], f"{index + 1} of {plan.parts}", status, sequence,
-                    times, to, mnc, plan)
+                    times, to, plan)
                 steps.append(Step(at=at, message_id=part_uuid, status=status, fields=fields,
                                   error_code=fields["ErrorCode"] or None))
         return SimulatedMessage(plan=plan, steps=steps, message_ids=uuids)
 
-    def _status_fields(self, part_uuid, parent_uuid, part_info, status, sequence, times, to,
-                       mnc, plan: Plan) -> dict[str, str]:
+    def _status_fields(self, part_uuid, parent_uuid, part_info, status, sequence, times,
+                       to: handsets.Handset, plan: Plan) -> dict[str, str]:
         charged = plan.final_status != "failed"
         error_code = plan.error_code if status in ("undelivered", "failed") else ""
         return {
-            "MessageUUID": part_uuid, "From": self.sender, "To": to, "Type": "sms",
+            "MessageUUID": part_uuid, "From": self.sender, "To": "+" + to.number, "Type": "sms",
             "Status": status, "ErrorCode": error_code or "", "Units": "1",
             "TotalRate": RATE if charged else "0.00000",
-            "TotalAmount": RATE if charged else "0.00000", "MCC": "234", "MNC": mnc,
+            "TotalAmount": RATE if charged else "0.00000", "MCC": to.mcc, "MNC": to.mnc,
             "Sequence": str(sequence), "MessageTime": times["QueuedTime"],
             "QueuedTime": times["QueuedTime"], "SentTime": times.get("SentTime", ""),
             "DeliveryReportTime": times.get("DeliveryReportTime", ""),
@@ -150,9 +147,9 @@ class FakePlivo(FakeProvider):
         }
 
     def _inbound(self, plan, rng, start, time_scale) -> SimulatedMessage:
-        inbound_uuid = message_uuid(rng)
+        inbound_uuid, sender = message_uuid(rng), handsets.pick(rng, plan.country)
         fields = {
-            "From": handset(rng), "To": self.sender, "Type": "sms",
+            "From": "+" + sender.number, "To": self.sender, "Type": "sms",
             "Text": rng.choice(HANDSET_TEXTS), "MessageUUID": inbound_uuid, "Units": "1",
             "TotalRate": "0.00000", "TotalAmount": "0.00000", "MessageIntent": "",
             "PowerpackUUID": "",

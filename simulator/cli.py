@@ -18,7 +18,14 @@ from shared.report import short_id
 from simulator.delivery import Attempt, Deliverer, Delivery
 from simulator.model import FakeProvider
 from simulator.progress import ProgressBar, WaitNotice
-from simulator.scenarios import SCENARIOS, build, expectations
+from simulator.scenarios import (
+    REPLAY_TIME_SCALE,
+    REPLAYS,
+    SCENARIOS,
+    build,
+    expectations,
+    time_scale,
+)
 from simulator.summary import Summary, outcomes
 
 
@@ -29,7 +36,7 @@ def default_url(provider: FakeProvider) -> str:
 
 def parse_args(provider: FakeProvider, argv, parents=()):
     """`parents`: a provider's own options (argparse parent parsers), shown in --help too."""
-    scenarios = "\n".join(f"  {name:<13} {SCENARIOS[name]}" for name in provider.scenarios)
+    scenarios = "\n".join(f"  {name:<19} {SCENARIOS[name]}" for name in provider.scenarios)
     parser = argparse.ArgumentParser(
         prog=f"python -m {provider.module}",
         description=f"A fake {provider.title}: posts realistic, signed callbacks to your app, "
@@ -41,10 +48,11 @@ def parse_args(provider: FakeProvider, argv, parents=()):
                         help="one or more of: " + ", ".join(provider.scenarios))
     parser.add_argument("--url", default=default_url(provider),
                         help="where to post (default %(default)s); also the URL that is signed")
-    parser.add_argument("--time-scale", type=float, default=1.0, metavar="X",
+    parser.add_argument("--time-scale", type=float, metavar="X",
                         help=f"multiply every {provider.title} wait by X: 0.01 turns "
                              f"{provider.retry.gaps[0]:g} s into {provider.retry.gaps[0] / 100:g} s"
-                             " (default 1, real time)")
+                             f" (default 1, real time; {REPLAY_TIME_SCALE:g} for "
+                             f"{' and '.join(REPLAYS)}, whose history lies in the past)")
     parser.add_argument("--messages", type=int, default=100, metavar="N",
                         help="campaign: how many messages (default 100)")
     parser.add_argument("--delivery-rate", type=float, default=0.9, metavar="R",
@@ -69,7 +77,8 @@ def parse_args(provider: FakeProvider, argv, parents=()):
         parser.error(f"--url must be an http:// or https:// URL, not {args.url!r}")
     if not 0 <= args.delivery_rate <= 1:
         parser.error("--delivery-rate must be between 0 and 1")
-    if min(args.time_scale, args.messages, args.parts, args.concurrency or 1) <= 0:
+    scale = 1 if args.time_scale is None else args.time_scale  # None: the scenario's own
+    if min(scale, args.messages, args.parts, args.concurrency or 1) <= 0:
         parser.error("--time-scale, --messages, --parts and --concurrency must be positive")
     return args
 
@@ -147,27 +156,37 @@ def write_expectations(path: str, provider: FakeProvider, played) -> None:
                                   "state": expected.state, "events": expected.events}) + "\n")
 
 
+def scale_note(provider: FakeProvider, scenario: str, args, scale: float) -> str:
+    """What the header says of the pace, when it is not real time."""
+    if scale == 1:
+        return ""
+    if scenario in REPLAYS and args.time_scale is None:
+        return (f" · time scale {scale:g}: its history lies in the past (--time-scale 1 waits "
+                f"as {provider.title} does)")
+    return f" · time scale {scale:g}"
+
+
 def play(provider: FakeProvider, args, scenario: str, rng: random.Random) -> Summary:
-    played = build(scenario, provider, rng, datetime.now(UTC), args.time_scale,
+    scale = time_scale(scenario, args.time_scale)
+    played = build(scenario, provider, rng, datetime.now(UTC), scale,
                    parts=args.parts, messages=args.messages, delivery_rate=args.delivery_rate)
     total = sum(len(m.steps) for m in played)
-    campaign = scenario in ("campaign", "degradation")  # many messages: a progress bar
+    campaign = scenario == "campaign" or scenario in REPLAYS  # many messages: a progress bar
     concurrency = args.concurrency or (10 if campaign else 1)
     if not args.quiet or campaign:
         print(f"Fake {provider.title} → {args.http_method} {args.url} · {scenario} · "
               f"{len(played)} message{'s' * (len(played) != 1)}, {total} report{'s' * (total != 1)}"
-              + (f" · time scale {args.time_scale:g}" if args.time_scale != 1 else ""),
-              flush=True)
+              + scale_note(provider, scenario, args, scale), flush=True)
     if campaign:
         bar = ProgressBar(total, scenario)
         on_attempt = CampaignProgress(bar)
     else:
-        bar, on_attempt = None, AttemptPrinter(provider, args.time_scale, args.quiet)
-    deliverer = Deliverer(provider, args.url, time_scale=args.time_scale,
+        bar, on_attempt = None, AttemptPrinter(provider, scale, args.quiet)
+    deliverer = Deliverer(provider, args.url, time_scale=scale,
                           concurrency=concurrency, timeout=args.timeout,
                           http_method=args.http_method, on_attempt=on_attempt,
                           on_wait=None if campaign or args.quiet
-                          else WaitNotice(provider.title, args.time_scale))
+                          else WaitNotice(provider.title, scale))
     deliveries = deliverer.run(played)
     if bar:
         bar.close()
@@ -180,7 +199,7 @@ def play(provider: FakeProvider, args, scenario: str, rng: random.Random) -> Sum
               else f"  {summary.one_line()}", flush=True)
     if args.expect_file:
         write_expectations(args.expect_file, provider, played)
-    if scenario == "degradation" and not args.quiet:
+    if scenario in REPLAYS and not args.quiet:
         print("  now see it alert: python -m alerts check   (and /pictures on the app)")
     return summary
 

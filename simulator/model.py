@@ -38,6 +38,8 @@ class Plan:
     parts: int = 1
     inbound: bool = False
     malformed: bool = False  # sent with a field the receiver cannot read: refused on purpose
+    country: str | None = None  # the handset's (simulator.handsets); None: drawn by weight
+    network: str | None = None  # its network, MCC+MNC; None: one of the country's
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class FakeProvider:
     http_methods: tuple[str, ...] = ("POST",)
     # (weight, final status word, error code): how messages fail in a campaign
     failures: tuple[tuple[int, str, str], ...] = ()
+    # The same, when one country's carrier filters what it takes for spam (country-degradation)
+    filtered: tuple[tuple[int, str, str], ...] = ()
 
     def message(self, plan: Plan, rng: random.Random, start: datetime,
                 time_scale: float) -> SimulatedMessage:

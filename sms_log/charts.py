@@ -3,7 +3,8 @@
 One bar per clock hour (its delivery rate), the rule's lines over it, a red band on each hour
 the rule fires on, and a red dotted line where an alert was raised (`check` judges the hour
 before it runs, which need not be a clock hour). Every bar has a <title>, so hovering shows the
-hour's figures.
+hour's figures. Delivery by country: one bar per country, worst first, delivered in blue and
+undelivered in red, its figures written beside it, its name a link to its messages.
 """
 
 from datetime import datetime
@@ -13,12 +14,14 @@ from markupsafe import Markup, escape
 
 from alerts.rules import INBOUND_UNDELIVERED, OUTBOUND_DROP
 from alerts.text import percent
+from sms_log.by_country import Place
 from sms_log.pictures import Hour
 
 WIDTH, HEIGHT = 960, 280
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 34, 44
 COLOURS = {"bar": "#3b6fd8", "idle": "#b9c7e6", "usual": "#4b5563", "line": "#d97706",
-           "fired": "#fde0e0", "mark": "#b91c1c", "grid": "#e3e6ec", "ink": "#1d2330"}
+           "fired": "#fde0e0", "mark": "#b91c1c", "grid": "#e3e6ec", "ink": "#1d2330",
+           "undelivered": "#e8787a", "muted": "#6b7280"}
 
 
 def _y(value: Fraction | float) -> float:
@@ -113,10 +116,10 @@ def _raised(hours: list[Hour], slot: float, raised: list[datetime]) -> list[str]
     return parts
 
 
-def _svg(label: str, parts: list[str]) -> Markup:
+def _svg(label: str, parts: list[str], height: int = HEIGHT, kind: str = "chart") -> Markup:
     body = "".join(parts)
-    return Markup(f'<svg class="chart" role="img" aria-label="{escape(label)}" '
-                  f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" '
+    return Markup(f'<svg class="{kind}" role="img" aria-label="{escape(label)}" '
+                  f'viewBox="0 0 {WIDTH} {height}" width="100%" '
                   f'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif">'
                   f'<title>{escape(label)}</title>{body}</svg>')
 
@@ -170,3 +173,52 @@ def inbound_chart(hours: list[Hour], raised: list[datetime]) -> Markup:
     return _chart("Inbound delivery rate per hour", hours, bars, "10+ messages", [
         (line, COLOURS["line"], "drop-line", True, f"{percent(threshold)}: alert below"),
     ], "accepted / received", raised)
+
+
+# Delivery by country: the names left of the bars, the figures right of them.
+ROW, BAR_LEFT, BAR_WIDTH = 26, 190, 420
+COUNTRY_TOP = 30
+
+
+def _country_row(i: int, place: Place, href) -> list[str]:
+    y, c = COUNTRY_TOP + i * ROW, place.counts
+    tip = (f"{place.name}: {c.total} messages, {c.delivered} delivered, {c.undelivered} "
+           f"undelivered, {place.pending} pending; rate {percent(c.rate)}")
+    label = _text(BAR_LEFT - 10, y + 16, f"{place.country} {place.name}", anchor="end", size=12,
+                  colour="#2454c5", extra='class="country-label" text-decoration="underline"')
+    parts = [f'<a href="{escape(href(place.country))}">{label}</a>']
+    delivered = BAR_WIDTH * float(c.rate)
+    parts.append(f'<rect class="country-bar" data-country="{escape(place.country)}" '
+                 f'x="{BAR_LEFT}" y="{y + 4}" width="{delivered:.1f}" height="{ROW - 8}" '
+                 f'fill="{COLOURS["bar"]}"><title>{escape(tip)}</title></rect>')
+    if delivered < BAR_WIDTH:
+        parts.append(f'<rect class="country-undelivered" x="{BAR_LEFT + delivered:.1f}" '
+                     f'y="{y + 4}" width="{BAR_WIDTH - delivered:.1f}" height="{ROW - 8}" '
+                     f'fill="{COLOURS["undelivered"]}"><title>{escape(tip)}</title></rect>')
+    figures = (f"{c.total} sent · {c.delivered} delivered · {c.undelivered} failed"
+               + (f" · {place.pending} pending" if place.pending else ""))
+    parts.append(_text(BAR_LEFT + BAR_WIDTH + 10, y + 16, percent(c.rate), anchor="start",
+                       size=13, extra='class="country-rate" font-weight="600"'))
+    parts.append(_text(BAR_LEFT + BAR_WIDTH + 78, y + 16, figures, anchor="start", size=12,
+                       colour=COLOURS["muted"], extra='class="country-figures"'))
+    return parts
+
+
+def country_chart(places: list[Place], href) -> Markup:
+    """One row per country with a final outcome, worst first; `href(country)` links its name."""
+    shown = [p for p in places if p.country and p.counts.rate is not None]
+    height = COUNTRY_TOP + ROW * max(1, len(shown)) + 8
+    parts = []
+    for tick in (0, 25, 50, 75, 100):
+        x = BAR_LEFT + BAR_WIDTH * tick / 100
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{COUNTRY_TOP - 4}" '
+                     f'y2="{height - 8}" stroke="{COLOURS["grid"]}"/>')
+        parts.append(_text(x, COUNTRY_TOP - 10, f"{tick}%", size=11))
+    parts.append(_text(BAR_LEFT - 22, COUNTRY_TOP - 10, "delivered / final outcomes",
+                       anchor="end", size=11, colour=COLOURS["muted"]))
+    for i, place in enumerate(shown):
+        parts += _country_row(i, place, href)
+    if not shown:
+        parts.append(_text(BAR_LEFT, COUNTRY_TOP + 16, "no outbound message with a final "
+                           "outcome in this window", anchor="start", colour=COLOURS["muted"]))
+    return _svg("Outbound delivery by country", parts, height, kind="chart countries")

@@ -9,6 +9,7 @@ id ("AcmeInc") or a short code has no country.
 from functools import lru_cache
 
 import phonenumbers
+from phonenumbers import geocoder
 
 UNKNOWN = "unknown"  # the metrics' label for a message whose country cannot be told
 
@@ -26,3 +27,11 @@ def country_of(number: str) -> str | None:
     region = (phonenumbers.region_code_for_number(parsed)
               or phonenumbers.region_code_for_country_code(parsed.country_code))
     return region if region and region.isalpha() and region != "ZZ" else None
+
+
+@lru_cache(maxsize=512)
+def country_name(iso: str) -> str:
+    """"France" for FR, in English, from libphonenumber's geocoding data (the name of its own
+    example number's country); the code itself where it has none."""
+    example = phonenumbers.example_number(iso)
+    return (geocoder.country_name_for_number(example, "en") if example else "") or iso

@@ -77,7 +77,7 @@ class DeliveryFigures:
                 # The last full clock hour, as `watch` judges it at :00 and the pictures mark it.
                 hour_end = utcnow().replace(minute=0, second=0, microsecond=0)
                 statuses = [s for p in self.providers
-                            for s in assess(conn, hour_end, p).statuses]
+                            for s in assess(conn, hour_end, p, per_country=False).statuses]
         except StorageUnavailable:
             up.add_metric([], 0)
             yield up

@@ -11,12 +11,13 @@ from datetime import datetime
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 
+from alerts.text import percent
 from shared.hosts import check_host
 from shared.outages import StorageUnavailable
 from shared.receiver import plain, retry_later
 from shared.report import STATES, as_naive_utc, utcnow
 from sms_log import metrics, private, queries
-from sms_log.charts import inbound_chart, outbound_chart
+from sms_log.charts import country_chart, inbound_chart, outbound_chart
 from sms_log.multipart import part_number, rollup
 from sms_log.pictures import HOUR, MAX_HOURS, pictures
 from sms_log.queries import DIRECTIONS, OUTCOMES, Filters
@@ -164,11 +165,16 @@ def pictures_page():
     store.ensure_tables()
     with store.errors(), store.engine.connect() as conn:
         seen = pictures(conn, provider, end, int(span))
-    raised = {d: [a["raised_at"] for a in seen.alerts if a["direction"] == d]
+    # The charts are the account's: a country's alert is in the table below them only.
+    raised = {d: [a["raised_at"] for a in seen.alerts if a["direction"] == d and not a["country"]]
               for d in DIRECTIONS}
+    def country_log(country: str) -> str:
+        return url_for("sms_log.message_list", country=country, direction="outbound")
     return render_template("pictures.html", p=seen, span=int(span), receivers=receivers,
                            outbound_chart=outbound_chart(seen.hours, raised["outbound"]),
-                           inbound_chart=inbound_chart(seen.hours, raised["inbound"]))
+                           inbound_chart=inbound_chart(seen.hours, raised["inbound"]),
+                           country_chart=country_chart(seen.countries, country_log),
+                           percent=percent)
 
 
 @blueprint.get("/messages/<message_id>")

@@ -1,5 +1,6 @@
 """What the pictures page shows, as numbers: each hour as the alert rules see it, undelivered
-messages by error code, and the alerts raised.
+messages by error code, delivery by country and the top failing networks (by_country), and the
+alerts raised.
 
 Every figure comes from the alerts: the same window counts (queries), the same rules (rules),
 so an hour marked here is one `python -m alerts check` at the end of that hour would
@@ -16,6 +17,8 @@ from alerts import queries, record, rules
 from alerts.queries import ErrorGroup
 from alerts.rules import BASELINE_DAYS, Counts, InboundFigures, OutboundFigures
 from alerts.text import by_count
+from sms_log import by_country
+from sms_log.by_country import Network, Place
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -36,6 +39,8 @@ class Pictures(NamedTuple):
     errors: list[ErrorGroup]
     refusals: list[tuple[str | None, int]]
     alerts: list[dict]
+    countries: list[Place]  # worst first
+    networks: list[Network]  # most undelivered first
 
 
 def hours(conn: Connection, provider: str, start: datetime, end: datetime) -> list[Hour]:
@@ -66,12 +71,17 @@ def errors(conn: Connection, provider: str, start: datetime, end: datetime) -> l
 
 
 def raised_alerts(conn: Connection, provider: str, start: datetime, end: datetime) -> list[dict]:
+    """The alerts raised in the window, newest first; a per-country one has its `country`."""
     record.ensure_table(conn.engine)
     table = record.alerts
-    return [dict(row) for row in conn.execute(
-        select(table).where(table.c.provider == provider, table.c.raised_at >= start,
-                            table.c.raised_at < end + HOUR)
-        .order_by(table.c.raised_at.desc())).mappings()]
+    raised = []
+    for row in conn.execute(
+            select(table).where(table.c.provider == provider, table.c.raised_at >= start,
+                                table.c.raised_at < end + HOUR)
+            .order_by(table.c.raised_at.desc(), table.c.direction)).mappings():
+        direction, country = record.split_key(row["direction"])
+        raised.append({**row, "direction": direction, "country": country})
+    return raised
 
 
 def pictures(conn: Connection, provider: str, end: datetime, span: int) -> Pictures:
@@ -81,4 +91,6 @@ def pictures(conn: Connection, provider: str, end: datetime, span: int) -> Pictu
     return Pictures(provider, start, end, hours(conn, provider, start, end),
                     errors(conn, provider, start, end),
                     sorted(reasons, key=lambda r: -r[1]),
-                    raised_alerts(conn, provider, start, end))
+                    raised_alerts(conn, provider, start, end),
+                    by_country.countries(conn, provider, start, end),
+                    by_country.failing_networks(conn, provider, start, end))

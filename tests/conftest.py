@@ -2,6 +2,7 @@ import os
 
 import pytest
 
+from shared.store import Store
 from tests.signing import plivo_app_on, vonage_app_on
 
 # A developer's .env must not change what the tests see, nor what their child processes see:
@@ -14,7 +15,7 @@ SETTINGS = (
     "VONAGE_SIGNATURE_METHOD", "VONAGE_SIGNATURE_WINDOW_SECONDS", "VONAGE_APPLICATION_ID",
     "VONAGE_PRIVATE_KEY", "ALERT_EMAIL_TO",
     "ALERT_EMAIL_FROM", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_STARTTLS",
-    "TRUSTED_HOSTS", "PLIVO_ACCEPT_V2", "VONAGE_CALLBACK_TOKEN",
+    "TRUSTED_HOSTS", "PLIVO_ACCEPT_V2", "VONAGE_CALLBACK_TOKEN", "ALERT_PER_COUNTRY",
 )
 
 
@@ -35,6 +36,16 @@ def database_url(tmp_path):
             yield url
     else:
         yield f"sqlite:///{tmp_path}/sms.db"
+
+
+@pytest.fixture
+def store(database_url, monkeypatch):
+    """The store on that database, its tables made; `python -m alerts` run in the test reads
+    the same database."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    store = Store(database_url)
+    store.ensure_tables()
+    return store
 
 
 @pytest.fixture

@@ -17,12 +17,15 @@ UK = "+447700900111"
 _ids = itertools.count()
 
 
-def rows(provider, status, count, start, error_code=None, to=UK, direction="outbound"):
-    """`count` messages whose last report said `status`, sent a second apart from `start`."""
+def rows(provider, status, count, start, error_code=None, to=UK, direction="outbound",
+         country=None, network=None):
+    """`count` messages whose last report said `status`, sent a second apart from `start`
+    (placed in `country`, on `network`, only when given)."""
     i = interpret(provider, status, error_code, to)
     return [{
         "provider": provider, "message_id": f"m{next(_ids)}", "direction": direction,
-        "to_number": to, "status": status, "state": i.state, "rank": STATES[i.state].rank,
+        "to_number": to, "country": country, "network": network,
+        "status": status, "state": i.state, "rank": STATES[i.state].rank,
         "final": i.final, "outcome": i.outcome, "error_code": i.error_code,
         "error_text": i.error_text, "retryable": i.retryable,
         "sent_at": start + timedelta(seconds=n), "created_at": start, "updated_at": start,
@@ -35,11 +38,12 @@ def add(store, *batches):
 
 
 def previous_days(store, provider, delivered, undelivered, days=range(1, 8), hour=HOUR,
-                  failure="undelivered", code="50"):
+                  failure="undelivered", code="50", country=None):
     for back in days:
         start = hour - timedelta(days=back)
-        add(store, rows(provider, "delivered", delivered, start),
-            rows(provider, failure, undelivered, start + timedelta(minutes=20), code))
+        add(store, rows(provider, "delivered", delivered, start, country=country),
+            rows(provider, failure, undelivered, start + timedelta(minutes=20), code,
+                 country=country))
 
 
 def seed_example_hour(store, provider="plivo", hour=HOUR, failure="undelivered",

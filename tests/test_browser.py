@@ -8,7 +8,7 @@ import random
 import re
 import shutil
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from sms_log.charts import COLOURS
 from sms_log.rows import ACTIVE_REFRESH_SECONDS, IDLE_REFRESH_SECONDS, refresh_seconds
 from tests.servers import serving
 from tests.signing import PLIVO_AUTH_TOKEN
-from tests.stored import bad_hour
+from tests.stored import add, bad_hour, rows
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -96,10 +96,16 @@ def test_an_inbound_script_stays_text_in_a_real_browser(plivo_app, tmp_path):
 def test_the_pictures_page_draws_labelled_charts_in_a_real_browser(plivo_app, database_url,
                                                                    tmp_path, capsys):
     ARTIFACTS.mkdir(exist_ok=True)
-    bad_hour(database_url, capsys)
+    store, hour, _raised = bad_hour(database_url, capsys)
+    hour += timedelta(hours=1)  # the current hour: the bad one stays as it was
+    add(store, rows("plivo", "delivered", 30, hour, to="+33639980001", country="FR",
+                    network="20810"),
+        rows("plivo", "undelivered", 20, hour, "100", to="+33639980001", country="FR",
+             network="20810"),
+        rows("plivo", "delivered", 40, hour, to="+493023125001", country="DE", network="26201"))
     with serving(plivo_app) as base:
         dom = chromium(f"{base}/pictures", tmp_path / "profile", "--dump-dom")
-        chromium(f"{base}/pictures", tmp_path / "profile", "--window-size=1280,1500",
+        chromium(f"{base}/pictures", tmp_path / "profile", "--window-size=1280,2600",
                  f"--screenshot={ARTIFACTS / 'pictures.png'}")
 
     svgs = re.findall(r'<svg class="chart".*?</svg>', dom, re.S)
@@ -109,10 +115,19 @@ def test_the_pictures_page_draws_labelled_charts_in_a_real_browser(plivo_app, da
         assert svg.count('class="rate-bar"') >= 1 and svg.count('class="fired"') == 1
         assert ">100%</text>" in svg and "hour the messages were sent in (UTC)" in svg
     assert "Invalid Destination Number" in dom and "ALERT outbound plivo" in dom
-    # Drawn, not only in the DOM: the screenshot shows the bars' blue and the fired hour's band.
+    # Delivery by country, worst first: FR's bar (60%) and its label, then DE's.
+    countries = re.search(r'<svg class="chart countries".*?</svg>', dom, re.S).group(0)
+    assert re.findall(r'data-country="(\w+)"', countries) == ["FR", "DE"]
+    assert re.search(r'class="country-label"[^>]*>FR France</text>', countries)
+    assert re.findall(r'class="country-rate"[^>]*>([^<]+)<', countries) == ["60.0%", "100.0%"]
+    assert ">50 sent · 30 delivered · 20 failed</text>" in countries
+    assert 'href="/messages?network=20810&amp;direction=outbound&amp;outcome=failed"' in dom
+    # Drawn, not only in the DOM: the screenshot shows the bars' blue, the fired hour's band
+    # and the red of FR's undelivered share.
     with Image.open(ARTIFACTS / "pictures.png") as shot:
         colours = {colour for _count, colour in shot.convert("RGB").getcolors(1_000_000)}
     assert hex_rgb(COLOURS["bar"]) in colours and hex_rgb(COLOURS["fired"]) in colours
+    assert hex_rgb(COLOURS["undelivered"]) in colours
 
 
 def hex_rgb(colour: str) -> tuple[int, int, int]:

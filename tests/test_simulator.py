@@ -324,7 +324,10 @@ def test_the_demo_stores_every_simulated_report_and_exits_0(tmp_path):
     assert "outbound plivo: 70.0% vs 95.0% 7-day average, 26.3% drop, 260 messages: ALERT" in (
         result.stdout)
     assert "inbound plivo: 20 messages, 80.0% delivered" in result.stdout
-    assert result.stdout.count("✉ To: ops@example.com") == 3 and "/pictures" in result.stdout
+    # Then one country failed while the account held: its alert alone, for each provider.
+    assert "Subject: SMS delivery alert: outbound plivo FR, " in result.stdout
+    assert "Subject: SMS delivery alert: outbound vonage FR, " in result.stdout
+    assert result.stdout.count("✉ To: ops@example.com") == 5 and "/pictures" in result.stdout
     assert "PLIVO_AUTH_TOKEN=" in (tmp_path / ".env").read_text()
     assert (tmp_path / "demo.db").exists()
 

@@ -1,8 +1,10 @@
 """`make demo`: both apps, the fake providers playing at them, and proof that every report landed.
 
 First a week of history and a bad hour (the `degradation` scenario), then the alert check,
-whose emails go to a mail server the demo starts on this machine and are printed here; then
-every other scenario and a campaign.
+whose emails go to a mail server the demo starts on this machine and are printed here; then the
+same hour again in which one country fails while the account holds (`country-degradation`) and
+the check once more, which alerts on that country alone; then every other scenario and a
+campaign.
 
     python -m tools.demo          # then serves the log pages until Ctrl-C
     python -m tools.demo --once   # exits after the summary: 0 only if every report was stored
@@ -30,6 +32,7 @@ from nexmo_app.simulate import FakeVonage
 from nexmo_app.simulate_messages_api import FakeVonageMessagesApi
 from plivo_app.simulate import FakePlivo
 from shared import env
+from simulator.scenarios import FAILING_COUNTRY, REPLAYS
 from tools import demo_mail, local_secrets, run
 
 DEMO_DATABASE = "demo.db"
@@ -128,19 +131,21 @@ def simulate(module: str, url: str, scenarios: list[str], expect_file: Path,
     return subprocess.run(command, env=os.environ.copy()).returncode
 
 
-def play_degradation(bases: dict[str, str], expect_file: Path) -> int:
-    """A week of good hours and a bad one at each app; returns how many runs gave up a report."""
+def play_degradation(bases: dict[str, str], expect_file: Path, scenario: str = "degradation",
+                     seed: int = 7) -> int:
+    """A week of good hours and a bad one at each app; returns how many runs gave up a report.
+    Each scenario has its own seed: the same one would make the same message ids again."""
     failed_runs = 0
     for provider, fake in FAKES.items():
-        print(f"\n{fake.title} app on {bases[provider]}: python -m {fake.module} degradation")
-        failed_runs += simulate(fake.module, bases[provider] + fake.path, ["degradation"],
-                                expect_file, "--seed", "7") != 0
+        print(f"\n{fake.title} app on {bases[provider]}: python -m {fake.module} {scenario}")
+        failed_runs += simulate(fake.module, bases[provider] + fake.path, [scenario],
+                                expect_file, "--seed", str(seed)) != 0
     return failed_runs
 
 
-def check_alerts(database_url: str) -> int:
+def check_alerts(database_url: str) -> list[str]:
     """`python -m alerts check` as cron would run it, mailing a local SMTP server; the
-    emails it sends are printed. Returns how many alerts were emailed."""
+    emails it sends are printed. Returns their subjects."""
     controller, inbox = demo_mail.start()
     settings = {"DATABASE_URL": database_url, "SMTP_HOST": "127.0.0.1",
                 "SMTP_PORT": str(controller.port), "SMTP_STARTTLS": "",
@@ -153,12 +158,13 @@ def check_alerts(database_url: str) -> int:
                        env={**os.environ, **settings}, check=False)
     finally:
         controller.stop()
-    for number, mail in enumerate(inbox.messages()):
+    mails = inbox.messages()
+    for number, mail in enumerate(mails):
         print(f"\n  ✉ To: {mail['To']} · Subject: {mail['Subject']}")
         if number == 0:  # one in full; the others say the same of their own hour
             body = mail.get_content().replace("\r\n", "\n").strip()
             print("    " + body.replace("\n", "\n    "))
-    return len(inbox.envelopes)
+    return [str(mail["Subject"]) for mail in mails]
 
 
 def play_everything(bases: dict[str, str], expect_file: Path, messages: int) -> int:
@@ -168,8 +174,8 @@ def play_everything(bases: dict[str, str], expect_file: Path, messages: int) -> 
         url = bases[fake.name] + fake.path
         print(f"\n{fake.title} at {bases[fake.name]}: python -m {fake.module} "
               f"{' '.join(options)} …")
-        # The campaign comes next; the degradation was played first, and alerted.
-        scenarios = [s for s in fake.scenarios if s not in ("campaign", "degradation")]
+        # The campaign comes next; the degradations were played first, and alerted.
+        scenarios = [s for s in fake.scenarios if s != "campaign" and s not in REPLAYS]
         failed_runs += simulate(fake.module, url, scenarios, expect_file, "--quiet",
                                 *options) != 0
         failed_runs += simulate(fake.module, url, ["campaign"], expect_file, "--messages",
@@ -260,7 +266,11 @@ def main(argv=None) -> int:
         # The degradation first, so the hour the check judges holds its bad hour alone: the
         # campaign, played after the alert, would lift the hour's rate back above the line.
         failed_runs = play_degradation(bases, expect_file)
-        emailed = check_alerts(database_url)
+        account = check_alerts(database_url)
+        # Then one country fails in the same hour while the account's rate recovers (the
+        # account's alert stays raised once this hour): the check alerts on that country.
+        failed_runs += play_degradation(bases, expect_file, "country-degradation", seed=8)
+        countries = check_alerts(database_url)
         failed_runs += play_everything(bases, expect_file, args.messages)
         checked, problems = check_stored(expect_file, bases)
         print(f"\nChecked through GET /messages/<id>: {checked - len(problems)} of {checked} "
@@ -271,11 +281,17 @@ def main(argv=None) -> int:
         for provider, base in bases.items():
             print(f"  {FAKES[provider].title:<7} {base}/messages   {base}/pictures")
         print(f"  filtered, e.g. {bases['plivo']}/messages?direction=inbound   "
-              f"{bases['plivo']}/messages?outcome=failed&error=50")
-        if emailed < 3:
+              f"{bases['plivo']}/messages?outcome=failed&error=50   "
+              f"{bases['plivo']}/messages?country={FAILING_COUNTRY}&outcome=failed")
+        if len(account) < 3:
             print(f"  ✗ expected 3 alert emails (outbound Plivo and Vonage, inbound Plivo), got "
-                  f"{emailed}")
-        ok = not problems and not failed_runs and emailed >= 3
+                  f"{len(account)}")
+        by_country = [s for s in countries if f" {FAILING_COUNTRY}, " in s]
+        if len(by_country) < 2 or len(countries) != len(by_country):
+            print(f"  ✗ expected 2 alert emails on {FAILING_COUNTRY} (Plivo and Vonage) and no "
+                  f"other after country-degradation, got: {'; '.join(countries) or 'none'}")
+        ok = (not problems and not failed_runs and len(account) >= 3
+              and len(by_country) >= 2 and len(countries) == len(by_country))
         if args.once:
             print("Demo " + ("passed." if ok else f"FAILED: the app logs are in {workdir}"))
             if ok:
