@@ -135,8 +135,14 @@ class Measured:
 
     @property
     def cpu_us(self) -> float:
-        answered = sum(r.requests for r in self.runs)
-        return 1e6 * sum(r.cpu for r in self.runs) / answered if answered else float("inf")
+        """CPU µs per report, the median of the rounds: a spell of other work on the machine
+        that falls on one run does not move it."""
+        return statistics.median(r.cpu_us for r in self.runs)
+
+    def floor_ratios(self, floor: "Measured") -> list[float]:
+        """Its CPU per report over the floor's, round by round (the two runs of one round
+        are seconds apart, so they share the machine's drift)."""
+        return [a.cpu_us / f.cpu_us for a, f in zip(self.runs, floor.runs, strict=True)]
 
     @property
     def rate(self) -> float:
@@ -337,10 +343,11 @@ def describe(args, use_wrk: bool) -> str:
 
 
 def table(title: str, measured: list[Measured]) -> None:
-    """Per target: CPU per report (the whole run's, and the range of its rounds), its ratio to
-    its floor's; throughput (and its ratio to the bare route's), p50 and p99 (median of the
-    rounds); answers that were not 2xx; reports missing from the store (beside how many
-    requests were still in flight when the load generator stopped)."""
+    """Per target: CPU per report (the median of the rounds, and their range) and its ratio to
+    its floor's (the median of the rounds' ratios); throughput (and its ratio to the bare
+    route's), p50 and p99 (medians of the rounds); answers that were not 2xx; reports missing
+    from the store (beside how many requests were in flight when the load generator stopped).
+    """
     by_name = {m.target.name: m for m in measured}
     width = max(len(m.target.name) for m in measured) + 1
     print(f"\n{title}")
@@ -348,7 +355,8 @@ def table(title: str, measured: list[Measured]) -> None:
           f"{'vs bare':>8}{'p50 ms':>7}{'p99 ms':>7}{'non-2xx':>8}{'missing':>10}")
     for m in measured:
         rounds = [r.cpu_us for r in m.runs]
-        vs_floor = f"{m.cpu_us / by_name[m.target.floor].cpu_us:.2f}x" if m.target.floor else ""
+        vs_floor = (f"{statistics.median(m.floor_ratios(by_name[m.target.floor])):.2f}x"
+                    if m.target.floor else "")
         lost = f"{m.lost} ({m.unanswered})" if m.target.provider else "–"
         print(f"{m.target.name:<{width}}{m.cpu_us:>14.0f}"
               f"{f'{min(rounds):.0f}–{max(rounds):.0f}':>12}{vs_floor:>9}{m.rate:>7.0f}"
@@ -370,11 +378,8 @@ def verdict(sections: dict[str, list[Measured]]) -> list[tuple[str, bool]]:
             bad += m.bad
             lost += max(0, m.lost - m.unanswered)  # wrk: those unanswered may be missing
             if m.target.floor:
-                floor_runs = by_name[m.target.floor]
-                ratio = m.cpu_us / floor_runs.cpu_us
-                # The same round's two runs, as a check on the whole run's figure.
-                rounds = [a.cpu_us / f.cpu_us for a, f in zip(m.runs, floor_runs.runs,
-                                                               strict=True)]
+                rounds = m.floor_ratios(by_name[m.target.floor])
+                ratio = statistics.median(rounds)
                 lines.append((f"{database} {m.target.name}: CPU per report {ratio:.2f}x "
                               f"{m.target.floor}'s (rounds {min(rounds):.2f}–{max(rounds):.2f}; "
                               f"at most {m.target.limit:.2f}x)", ratio <= m.target.limit))
@@ -514,8 +519,10 @@ def server_options(args) -> tuple[str, ...]:
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=4, help="A/B rounds (default 4)")
-    parser.add_argument("--seconds", type=float, default=5, help="per run (default 5)")
+    # Many short rounds rather than a few long ones: a spell of other work on a shared machine
+    # then falls on one run of many, and the medians leave it out.
+    parser.add_argument("--rounds", type=int, default=10, help="A/B rounds (default 10)")
+    parser.add_argument("--seconds", type=float, default=2, help="per run (default 2)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, help="per worker (default: gunicorn.conf.py's)")
