@@ -1,7 +1,7 @@
 """`make bench`: the server CPU time a report costs each receiver, against the least any
 receiver must do, on the same gunicorn settings.
 
-    python -m tools.bench                 # SQLite, PostgreSQL, bursts, memory (~12 min)
+    python -m tools.bench                 # SQLite, PostgreSQL, bursts, memory (~10 min)
     python -m tools.bench --floor         # only the floor routes (tools.bench_floor)
     python -m tools.bench --burst         # only the bursts of concurrent Plivo callbacks
     python -m tools.bench --sustained     # SQLite under 4 workers: 20k reports, 64 connections
