@@ -32,6 +32,9 @@ lint: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m tools.run
 
+# Server CPU per report of each app against its floor, then bursts and memory
+# (docs/benchmark.md). Linux only (it reads /proc). Drives the servers with wrk when it is
+# installed (apt-get install wrk, or brew install wrk), with the bundled tools.loadgen if not.
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench $(BENCH_ARGS)
 

@@ -1,14 +1,23 @@
 """A small load generator for when wrk is not installed, and for fixed-count runs (the memory
-check, the SQLite burst): replays the raw requests of tools.bench_requests over plain sockets.
+check, the bursts): replays the raw requests of tools.bench_requests over plain sockets, to
+this machine only (127.0.0.1).
 
-Each of `connections` threads sends records k, k+C, k+2C… one connection per request, closed
-once the answer is complete, so what was sent is known exactly.
+run(): each of `connections` threads sends records k, k+C, k+2C… one connection per request,
+closed once the answer is complete, so what was sent is known exactly.
+burst(): every record on a connection of its own, all opened at once, as a provider's backlog
+of callbacks arrives after an outage; each answer is awaited for a bounded time.
 """
 
+import errno
+import resource
+import selectors
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
+
+LOOPBACK = "127.0.0.1"
+MAX_BURST = 10_000  # connections at once; the bench's largest burst is 2,000
 
 
 def read_records(path: str) -> list[bytes]:
@@ -63,9 +72,15 @@ def _complete(response: bytes) -> bool:
     return False
 
 
+def _loopback_only(address: tuple[str, int]) -> None:
+    if address[0] != LOOPBACK:
+        raise ValueError(f"tools.loadgen talks to {LOOPBACK} only, not {address[0]}")
+
+
 def run(address: tuple[str, int], records: list[bytes], connections: int,
         seconds: float | None = None, timeout: float = 30.0) -> Result:
     """Sends every record once (or until `seconds` have passed) over `connections` threads."""
+    _loopback_only(address)
     result = Result(sent=[0] * connections)
     lock = threading.Lock()
     began = time.monotonic()
@@ -99,3 +114,85 @@ def run(address: tuple[str, int], records: list[bytes], connections: int,
     result.seconds = time.monotonic() - began
     result.requests = len(result.latencies)
     return result
+
+
+def raise_open_file_limit(needed: int) -> bool:
+    """Raises this process's open-file limit to `needed` if it is lower, as far as the hard
+    limit allows (processes started afterwards inherit it). Whether it now allows `needed`."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return True
+    soft = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return soft >= needed
+
+
+@dataclass
+class Answer:
+    status: int | None  # None: no complete answer (see error)
+    seconds: float  # from the start of the burst to the answer, or to the failure
+    error: str = ""
+
+
+@dataclass
+class _Exchange:
+    index: int
+    unsent: bytes
+    received: bytes = b""
+
+
+def burst(address: tuple[str, int], records: list[bytes], timeout: float) -> list[Answer]:
+    """Opens one connection per record, all at once, sends each its record, and waits for the
+    answers: one Answer per record, in order. Whatever has no answer `timeout` seconds after
+    the start is given up (error "no answer within …"). One thread, non-blocking sockets."""
+    _loopback_only(address)
+    if len(records) > MAX_BURST:
+        raise ValueError(f"a burst of {len(records)} connections; at most {MAX_BURST}")
+    if not raise_open_file_limit(len(records) + 64):
+        raise OSError(f"the open-file limit is below the {len(records)} connections asked for")
+    answers: list[Answer | None] = [None] * len(records)
+    pending: dict[socket.socket, _Exchange] = {}
+    selector = selectors.DefaultSelector()
+    began = time.monotonic()
+
+    def finish(sock: socket.socket, status: int | None, error: str = "") -> None:
+        answers[pending.pop(sock).index] = Answer(status, time.monotonic() - began, error)
+        selector.unregister(sock)
+        sock.close()
+
+    for index, raw in enumerate(records):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        code = sock.connect_ex(address)
+        if code not in (0, errno.EINPROGRESS):
+            sock.close()
+            answers[index] = Answer(None, time.monotonic() - began, errno.errorcode.get(code, ""))
+            continue
+        pending[sock] = _Exchange(index, raw)
+        selector.register(sock, selectors.EVENT_WRITE)  # writable once connected
+    deadline = began + timeout
+    while pending and (left := deadline - time.monotonic()) > 0:
+        for key, _ in selector.select(left):
+            sock = key.fileobj
+            exchange = pending[sock]
+            try:
+                if exchange.unsent:
+                    exchange.unsent = exchange.unsent[sock.send(exchange.unsent):]
+                    if not exchange.unsent:
+                        selector.modify(sock, selectors.EVENT_READ)
+                    continue
+                chunk = sock.recv(65536)
+            except OSError as err:
+                finish(sock, None, type(err).__name__)
+                continue
+            exchange.received += chunk
+            if _complete(exchange.received):
+                head = exchange.received.split(b"\r\n", 1)[0].split()
+                status = int(head[1]) if len(head) > 1 and head[1].isdigit() else None
+                finish(sock, status, "" if status else "not an HTTP answer")
+            elif not chunk:
+                finish(sock, None, "closed without a complete answer")
+    for sock in list(pending):
+        finish(sock, None, f"no answer within {timeout:g} s")
+    selector.close()
+    return answers
