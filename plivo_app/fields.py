@@ -58,9 +58,9 @@ CODES = Codes(
 AMOUNT = shape(r"[0-9]{1,10}(\.[0-9]{1,10})?", "an amount such as 0.0065")
 NUMBER = shape(DIGITS, "a whole number")
 UUIDS = shape(UUID, "a UUID")
-# The documented fields this app reads, and their shapes (blank allowed: Plivo sends "" for what
-# does not apply). Text, Body and the times are free, or parsed strictly as times.
-SHAPES = {
+# Every documented field and its shape (blank allowed: Plivo sends "" for what does not apply);
+# None: free text, or a time (parsed strictly as one). plivo_app.recut leans on these shapes.
+FIELD_SHAPES = {
     "MessageUUID": UUIDS, "ParentMessageUUID": UUIDS, "PowerpackUUID": UUIDS,
     "PartInfo": shape(r"[0-9]{1,3} of [0-9]{1,3}", 'like "1 of 3"'),
     "Status": shape(WORD, "a word such as delivered"),
@@ -70,7 +70,19 @@ SHAPES = {
     "From": shape(ADDRESS, "a phone number or sender id"),
     "To": shape(ADDRESS, "a phone number or sender id"),
     "MessageIntent": shape(r"[a-z]{1,20}", "optout, optin, help or blank"),
+    "requester_ip": shape(r"[0-9a-fA-F.:]{2,45}", "an IP address"),
+    # WhatsApp only; and the message object's names, should a callback carry them too.
+    "ConversationID": shape(r"[0-9a-fA-F-]{1,64}", "a hexadecimal id"),
+    "ConversationOrigin": shape(WORD, "a word such as service"),
+    "ConversationExpirationTimestamp": NUMBER,
+    "DestinationCountryISO2": shape(r"[A-Z]{2}", "a two-letter country code"),
+    "MessageState": shape(WORD, "a word such as delivered"),
+    "Text": None, "Body": None, "MessageTime": None, "QueuedTime": None, "SentTime": None,
+    "DeliveryReportTime": None,
 }
+SHAPES = {name: rule for name, rule in FIELD_SHAPES.items() if rule}
+MEDIA_URL = shape(r"https?://[^\s]{1,2000}", "a URL")
+MEDIA_TYPE = shape(r"[a-z]{1,20}/[A-Za-z0-9.+-]{1,60}", "a media type such as image/jpeg")
 TIMES = ("MessageTime", "QueuedTime", "SentTime", "DeliveryReportTime")
 # Which time says when a status happened.
 STATUS_TIME = {"queued": "QueuedTime", "sent": "SentTime", "delivered": "DeliveryReportTime",
@@ -87,7 +99,13 @@ PART_INFO = re.compile(r"^\s*(\d+)\s+of\s+(\d+)\s*$")
 def check(fields: dict[str, str]) -> None:
     """400 unless the fields this app reads have their shapes, and those Plivo always sends are
     there: none left that could absorb the signed bytes of the next (plivo_app.recut)."""
-    check_shapes(fields, SHAPES)
+    for name in fields:
+        if "&" in name or "=" in name or not name.isprintable() or " " in name:
+            raise BadRequest(f"The field name {name[:40]!r} has characters Plivo never uses in "
+                             "one.")
+    media = {name: MEDIA_TYPE if name.startswith("MediaContentType") else MEDIA_URL
+             for name in fields if MEDIA_FIELD.fullmatch(name)}
+    check_shapes(fields, SHAPES | media)
     for name in ALWAYS_SENT:
         required(fields, name, "Plivo sends it on every message callback")
     carried = [name for name in fields if name in INBOUND_ONLY or MEDIA_FIELD.fullmatch(name)]
