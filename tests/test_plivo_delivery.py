@@ -2,6 +2,7 @@
 
 import json
 import logging
+from urllib.parse import urlencode
 
 import pytest
 
@@ -9,6 +10,7 @@ from shared.app import JsonFormatter
 from tests.callbacks import (
     INBOUND_UUID,
     MESSAGE_UUID,
+    PLIVO_URL,
     assert_400_naming,
     message,
     plivo_get,
@@ -17,6 +19,7 @@ from tests.callbacks import (
     stored_ids,
 )
 from tests.payloads import plivo_inbound
+from tests.signing import plivo_headers
 
 PARENT = "a1b2c3d4-0000-4000-8000-000000000001"
 PART_2 = "a1b2c3d4-0000-4000-8000-000000000002"
@@ -380,3 +383,18 @@ def test_plivo_inbound_message_without_message_uuid_is_400_naming_it(plivo):
 
 def test_plivo_get_without_any_fields_is_400_naming_message_uuid(plivo):
     assert_400_naming(plivo_get(plivo, {}), "MessageUUID is missing")
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+def test_the_users_own_query_parameters_are_kept_with_the_report(plivo, method):
+    # The callback URL https://host/delivery?ref=A17&order_id=9 ties a report to an order.
+    own = {"ref": "A17", "order_id": "9", "Tenant": "acme"}
+    fields = status_callback("delivered", sequence=3)
+    if method == "POST":
+        url = f"{PLIVO_URL}?{urlencode(own)}"
+        response = plivo.post(url, data=fields, headers=plivo_headers(fields, url=url))
+    else:
+        response = plivo_get(plivo, {**fields, **own})
+    assert response.status_code == 200, response.text
+    stored = message(plivo, MESSAGE_UUID)["events"][0]["fields"]
+    assert stored == {**fields, **own}
