@@ -39,26 +39,8 @@ it adds, a media URL, the user's own query) holds an occurrence that (a)-(e) let
 none; FromName holds From, after From itself (b). Plivo's own fields are the callback's own, what
 the sender wrote is (a), so an occurrence anywhere else would break (3).
 
-Why a cut that changes a field the app reads is refused. Let G be what Plivo sent and C a cut
-of its bytes (GET, POST, POST with a query, either way round) that fields.py and this rule both
-take. Find the first occurrence p that is a field of one and not of the other; before p they
-share their fields at occurrences. Say N at p is a field of G's. C's field holding p began at or
-after the last shared field M (C cannot hide a field G shares), so N sorts after M (e); a field N
-before p would be shared and C would hold N twice (b); an always-sent name before N sorts before
-p in both (d); a shared Status, Text or Body fixes both kinds alike (c): C refuses p, unless p
-lies in C's Text or Body (a). Then both share where that free text begins, G's ends before p,
-and N is To after Text (no documented name sorts between), or at most From after Body (those
-between are not read on an inbound message). C has its own To or From past its longer text; in G
-that occurrence stands after G's free text began and after G's own N, so (b) does not excuse it
-and (e) refuses it: G, which Plivo sent, would break (3). The same holds with G and C swapped. So
-C and G have their fields at the same places, and each value is pinned by its shape: a number,
-UUID, phone number, time or lower-case word can neither run into the next name, which begins with
-a letter, nor shed a tail that could begin one.
-Left alone, as no rule on these bytes can tell (each reading could be Plivo's): where the text of
-an inbound message ends and the fields after it begin, up to To after Text and up to From after
-Body, and where an alphanumeric sender id in From ends and fields Plivo sends blank or has not
-documented begin. The sender's words (or id) then gain or lose bytes; no id, status, number or
-time changes.
+Why every cut that changes a field the app reads is refused: docs/security.md, "The re-cut rule";
+tests/test_recut_rule.py checks both halves on generated callbacks and their cuts.
 """
 
 import bisect
