@@ -14,7 +14,6 @@ import re
 from werkzeug.exceptions import BadRequest
 
 from shared.callback import (
-    ADDRESS,
     DIGITS,
     UUID,
     WORD,
@@ -63,12 +62,13 @@ UUIDS = shape(UUID, "a UUID")
 FIELD_SHAPES = {
     "MessageUUID": UUIDS, "ParentMessageUUID": UUIDS, "PowerpackUUID": UUIDS,
     "PartInfo": shape(r"[0-9]{1,3} of [0-9]{1,3}", 'like "1 of 3"'),
-    "Status": shape(WORD, "a word such as delivered"),
+    "Status": shape(r"[a-z][a-z_-]{0,29}", "a lower-case word such as delivered"),
     "Type": shape(r"sms|mms|whatsapp", "sms, mms or whatsapp"),
     "ErrorCode": NUMBER, "Units": NUMBER, "Sequence": NUMBER, "MCC": NUMBER, "MNC": NUMBER,
     "MediaCount": NUMBER, "TotalRate": AMOUNT, "TotalAmount": AMOUNT,
-    "From": shape(ADDRESS, "a phone number or sender id"),
-    "To": shape(ADDRESS, "a phone number or sender id"),
+    "From": shape(r"\+?[0-9]{1,15}|[A-Za-z0-9][A-Za-z0-9 ._-]{0,10}",
+                  "a number or a sender id that begins with a letter or digit"),
+    "To": shape(r"\+?[0-9]{1,15}", "a phone number"),
     "MessageIntent": shape(r"[a-z]{1,20}", "optout, optin, help or blank"),
     "requester_ip": shape(r"[0-9a-fA-F.:]{2,45}", "an IP address"),
     # WhatsApp only; and the message object's names, should a callback carry them too.

@@ -1,44 +1,37 @@
 """Signed bytes cut again into other fields: the cut itself, recognised.
 
-The attack. Plivo V3 signs a POST callback as its URL, "?", the URL's own query (sorted, k=v
-joined by "&") and "." when it has one, then the body's fields sorted by name and glued as
-name+value with nothing between; a GET as its URL, "?" and every query field, Plivo's and the
-user's, as k=v sorted and joined by "&", values decoded (they may hold "&" and "="). So the bytes
-of one genuine callback can be cut into other fields under the same signature:
-"From+447700900999MessageUUID2a8f…Text…" read as a field "F" that swallows From, MessageUUID
-and Text, so that what the sender of an inbound SMS wrote ("MessageUUID<another id>Status
-undelivered") becomes a status callback for another message; a posted body read as a GET query
-at the "=" and "&" its sender wrote; the start of a body moved into a POST URL's query at a ".".
+The attack. Plivo V3 signs a POST as its URL, "?", the URL's own query (k=v sorted, "&"-joined)
+and "." when it has one, then the body's fields sorted by name as name+value with nothing
+between; a GET as its URL, "?" and every query field, Plivo's and the user's, k=v sorted and
+"&"-joined, values decoded. So one genuine callback's bytes can be cut into other fields under
+the same signature: "From+4477…MessageUUID2a8f…Text…" read as a field "F" that swallows From,
+MessageUUID and Text, so that an inbound SMS whose sender wrote "MessageUUID<another id>Status
+undelivered" becomes another message's status callback; a body read as a GET query at the "="
+and "&" its sender wrote; the start of a body moved into a POST URL's query at a ".".
 
 The rule. A cut changes what a report says only by making a documented field begin where Plivo
-wrote something else, where the bytes hold its name followed by a character its value can begin
-with (VALUE_START; on a GET "&Name=" and such a character): an occurrence. Each occurrence must be
-the callback's own field of that name, or one that cannot begin a field. It cannot when
+wrote something else: where the bytes hold its name and then a character its value can begin
+with (VALUE_START; on a GET "&Name=" and such a character), an occurrence. Each occurrence must
+be the callback's own field of that name, or one that cannot begin a field, because
 (a) it lies in the value of Text or Body (the sender's own words); or
 (b) the callback's own field of that name came before it, with no Text or Body before that one
-    (a field comes once: a cut that begins one here has to hide the first one, and only free
-    text can); or
+    (a field comes once: only free text could hide the first one); or
 (c) it would make a status callback an inbound message or the other way round (Status before a
     Text, Body or Media…; Text or Body before a Status, Text or Body); or
-(d) a name Plivo always sends (From, MessageUUID, To) that sorts before it has no field before it
-    (the sorted order would leave that name out); or
-(e) the sorted order forbids a field of that name beginning there: it does not sort after Text
-    or Body when the free text came before it, nor, when not, after the last of the callback's
-    documented fields before it, nor, before any, after the first byte of the signed fields (or
-    of a body after a POST query's ".").
-The rule also holds To to a phone number, From to a first letter, digit or +, and Status to a
-lower-case word (what Plivo sends, and what the argument below needs), and refuses "&" or "=" in
-a query's names and Plivo's names in a POST URL's own query. fields.py checks all other shapes,
-that MessageUUID, From and To are there, and that a status callback carries no Text or Body.
+(d) a name Plivo always sends (From, MessageUUID, To) that sorts before it has no field before it;
+(e) the sorted order forbids a field of that name there: after Text or Body when the free text
+    came before it; else after the last of the callback's documented fields before it; else
+    after the first byte of the signed fields (or of a body after a POST query's ".").
+It also refuses "&" or "=" in a query's names, and Plivo's names in a POST URL's own query.
+fields.py holds each documented field to its shape (To a phone number, From beginning with a
+letter, digit or +, Status a lower-case word), and MessageUUID, From and To to being there.
 
-Why a report Plivo sent passes. Assumed: (1) every documented field Plivo sends has its shape
-(and the three above); (2) MessageUUID, From, To come always, Status only on a status callback,
-Text or Body (not both) only on an inbound message; (3) nothing Plivo has not documented (a field
-it adds, a media URL, the user's own query) holds an occurrence that (a)-(e) let begin a field.
-"From the team", ErrorCodeDescription, SentTimeUTC, CarrierFees, requester_ip, ?ref=A17 hold
-none; FromName holds From, after From itself (b). Plivo's own fields are the callback's own, what
-the sender wrote is (a), so an occurrence anywhere else would break (3).
-
+Why a report Plivo sent passes. (1) Plivo's documented fields have their shapes; (2) MessageUUID,
+From and To come always, Status only on a status callback, Text or Body (not both) only on an
+inbound message; (3) nothing Plivo has not documented (a field it adds, a media URL, the user's
+own query) holds an occurrence that (a)-(e) let begin a field: "From the team",
+ErrorCodeDescription, SentTimeUTC, CarrierFees, requester_ip, ?ref=A17 hold none; FromName holds
+From after From itself (b). Plivo's own fields are the callback's own, the sender's words are (a).
 Why every cut that changes a field the app reads is refused: docs/security.md, "The re-cut rule";
 tests/test_recut_rule.py checks both halves on generated callbacks and their cuts.
 """
@@ -47,7 +40,7 @@ import bisect
 import re
 from itertools import accumulate
 
-from plivo_app.fields import FIELD_SHAPES
+from plivo_app.fields import ALWAYS_SENT
 
 HEX = "0-9a-fA-F"
 TIME_START = r"0-9\s"  # Plivo writes 2026-11-23 10:00:00.114411; the app reads it stripped
@@ -74,13 +67,6 @@ OCCURRENCE = re.compile("|".join(
      for name, start in sorted(VALUE_START.items(), key=lambda item: -len(item[0]))]
     + [f"{name}(?==?[{start}])" for name, start in MEDIA_START.items()]))  # \s: any, as strip()
 FREE_TEXT = ("Text", "Body")
-ALWAYS_SENT = ("From", "MessageUUID", "To")  # sorted, as the signature sorts them
-STRICTER = {  # beyond fields.py's shapes: what Plivo sends, and what the argument above needs
-    "To": (re.compile(r"\+?[0-9]{1,15}", re.ASCII), "a phone number"),
-    "From": (re.compile(r"[+0-9A-Za-z].*", re.ASCII), "a number or a sender id that begins "
-             "with a letter or digit"),
-    "Status": (re.compile(r"[a-z][a-z_-]*", re.ASCII), "a lower-case word such as delivered"),
-}
 
 
 def layout(method: str, query: dict[str, str], body: dict[str, str]):
@@ -111,12 +97,6 @@ def problem(method: str, query: dict[str, str], body: dict[str, str]) -> str | N
     sentence. Runs after the signature check, before the fields are parsed: one regex pass over
     the signed bytes, about 15 µs for a status callback of 20 fields."""
     sent = query if method == "GET" else body
-    for name, (stricter, what) in STRICTER.items():
-        value = sent.get(name)
-        # A value fields.py refuses anyway is left to fields.py, which names its shape.
-        if value and not stricter.fullmatch(value) and FIELD_SHAPES[name][0].fullmatch(value):
-            return (f"{name} must be {what}, not {value[:40]!r}: Plivo sends no other, and this "
-                    "one could be the signed bytes of other fields cut again.")
     for name in query:
         if "&" in name or "=" in name:
             return (f"The query field {name[:40]!r} holds & or =, so its signed bytes read as "

@@ -67,23 +67,16 @@ def verify(method: str, url: str, headers, fields: dict[str, str], auth_token: s
 def v3_base(method: str, url: str, params: dict[str, str]) -> str:
     """The string V3 signs, before "." + nonce."""
     origin, query = origin_and_path(url)
-    query_params: dict[str, list[str]] = {}
-    for key, value in parse_qsl(query, keep_blank_values=True):  # decoded as UTF-8
-        query_params.setdefault(key, []).append(value)
-    if method == "GET":
-        # The SDK lets the URL's query win over a parameter of the same name.
-        signed_query = _query_string({key: [value] for key, value in params.items()}
-                                     | query_params)
-        return f"{origin}?{signed_query}" if signed_query else origin
-    signed_query = _query_string(query_params)
-    if not params:
-        return f"{origin}?{signed_query}" if signed_query else origin
-    body = "".join(f"{key}{params[key]}" for key in sorted(params))
-    return f"{origin}?{signed_query}.{body}" if signed_query else f"{origin}?{body}"
-
-
-def _query_string(params: dict[str, list[str]]) -> str:
-    return "&".join(f"{key}={value}" for key in sorted(params) for value in sorted(params[key]))
+    pairs = parse_qsl(query, keep_blank_values=True)  # decoded as UTF-8
+    if method == "GET":  # params join the query; as in the SDK, the URL's own win a shared name
+        in_url = {key for key, _ in pairs}
+        pairs += [(key, value) for key, value in params.items() if key not in in_url]
+        params = {}
+    signed = "&".join(f"{key}={value}" for key, value in sorted(pairs))
+    if params:
+        body = "".join(f"{key}{params[key]}" for key in sorted(params))
+        signed = f"{signed}.{body}" if signed else body
+    return f"{origin}?{signed}" if signed else origin
 
 
 def origin_and_path(url: str) -> tuple[str, str]:

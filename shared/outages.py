@@ -1,17 +1,15 @@
 """A database that is not there, or not now: every wait on it bounded, and every such failure
 turned into StorageUnavailable, which the receiver answers with 503 so the provider retries.
 
-- Connecting to a database that accepts and never answers, or waiting for a pooled connection
-  while every one is busy: at most CONNECT_TIMEOUT and POOL_TIMEOUT seconds.
+- Connecting, or waiting for a pooled connection: CONNECT_TIMEOUT and POOL_TIMEOUT seconds.
 - SQLite locked by another program: the busy timeout; once a write waited it out, the next ones
-  wait only LOCKED_OUT_WAIT_MS while it lasts, so a burst does not wait it out once per wave.
-- SQLite files made unwritable under a running app (a read-only remount): the next write to the
-  WAL's memory map would kill the process with SIGBUS, so access(2) is asked first (1 µs).
-- A PostgreSQL that stops answering on an open connection (frozen, or a firewall that dropped
-  it silently) held a callback until gunicorn killed the worker, past Plivo's 8 s: each wait
-  ends after ANSWER_TIMEOUT (shared.answer_within), then the pool is disposed and the write
-  tried once on a new connection.
-- A read-only server, a full disk, too many connections: the SQLSTATEs of OUTAGE_SQLSTATES.
+  wait LOCKED_OUT_WAIT_MS while it lasts, so a burst does not wait it out once per wave.
+- SQLite files made unwritable under a running app (a read-only remount): writing the WAL's
+  memory map would kill the process with SIGBUS, so access(2) is asked first (1 µs).
+- A PostgreSQL that stops answering on an open connection (frozen, or dropped by a firewall):
+  each wait ends after ANSWER_TIMEOUT (shared.answer_within), inside Plivo's 8 s; then the pool
+  is disposed and the write tried once on a new connection.
+- A read-only server, a full disk, too many connections: OUTAGE_SQLSTATES.
 Anything else is a bug in this code, and is let through.
 """
 
