@@ -17,8 +17,7 @@ from vonage_messages import Sms
 
 from nexmo_app.messages_fields import CODES
 from nexmo_app.wrong_api import MESSAGES_API_STATUS_PATH
-from shared import require
-from shared.send import callback_url, fail, record_or_warn
+from shared.send import callback_url, fail, record_or_warn, require
 
 
 def application_auth() -> Auth:

@@ -24,8 +24,8 @@ from vonage_sms import PartialFailureError, SmsError, SmsMessage
 from nexmo_app import PATH, send_messages_api, sms_parts
 from nexmo_app.fields import CODES
 from nexmo_app.signature import TOKEN
-from shared import env, require
-from shared.send import NETWORK_ERRORS, callback_url, fail, record_or_warn
+from shared import env
+from shared.send import NETWORK_ERRORS, callback_url, fail, record_or_warn, require
 
 # Vonage's answer to a send request, per message: "0" is success, anything else was not sent.
 # https://developer.vonage.com/en/messaging/sms/guides/troubleshooting-sms

@@ -13,8 +13,7 @@ from plivo.exceptions import PlivoRestError
 
 from plivo_app import PATH
 from plivo_app.fields import CODES
-from shared import require
-from shared.send import NETWORK_ERRORS, callback_url, fail, record_or_warn
+from shared.send import NETWORK_ERRORS, callback_url, fail, record_or_warn, require
 
 API_ERRORS = (PlivoRestError,)
 

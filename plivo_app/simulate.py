@@ -19,7 +19,8 @@ from plivo_app import DEFAULT_PORT, PATH, PORT_VARIABLE
 from plivo_app.fields import CODES
 from plivo_app.signature import V3_NONCE, hmac_base64, origin_and_path, v3_base
 from plivo_app.signature_v2 import V2_NONCE
-from shared import env, env_flag, require
+from shared import env, env_flag
+from shared.send import require
 from simulator import cli, handsets
 from simulator.model import (
     FakeProvider,

@@ -4,7 +4,6 @@ settings: app.config when a host app set them, else the environment, which pytho
 from `.env` (`.env.example` lists every setting)."""
 
 import os
-import sys
 
 from dotenv import load_dotenv
 
@@ -44,11 +43,3 @@ def public_base_url() -> str | None:
     url = env("PUBLIC_BASE_URL")
     return url.rstrip("/") if url else None
 
-
-def require(name: str, why: str) -> str:
-    """A setting the program cannot run without: one line naming it, then exit status 2."""
-    value = env(name)
-    if value is None:
-        print(f"{name} is not set: {why} (see .env.example)", file=sys.stderr)
-        raise SystemExit(2)
-    return value

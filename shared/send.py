@@ -1,16 +1,26 @@
-"""What both send scripts share: recording the send call, and ending with one clear line."""
+"""What the command-line scripts share: a setting they need, recording the send call, and
+ending with one clear line."""
 
 import sys
 
 import requests
 
-from shared import database_url, public_base_url, require
+from shared import database_url, env, public_base_url
 from shared.outages import StorageUnavailable
 from shared.report import Codes, Report, utcnow
 from shared.store import Store
 
 # Both SDKs send with requests, and let its network errors through unwrapped.
 NETWORK_ERRORS = (requests.exceptions.ConnectionError, requests.exceptions.Timeout)
+
+
+def require(name: str, why: str) -> str:
+    """A setting the script cannot run without: one line naming it, then exit status 2."""
+    value = env(name)
+    if value is None:
+        print(f"{name} is not set: {why} (see .env.example)", file=sys.stderr)
+        raise SystemExit(2)
+    return value
 
 
 def callback_url(given: str | None, path: str) -> str:
