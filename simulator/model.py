@@ -103,5 +103,9 @@ class FakeProvider:
         """One attempt at delivering a callback, signed afresh (a new nonce each time)."""
         raise NotImplementedError
 
+    def target(self, url: str) -> str:
+        """Where the callbacks for `url` go, as the first line of a run names it."""
+        return url
+
     def check_credentials(self) -> None:
         """Exit with one clear line when a secret the provider signs with is missing."""

@@ -119,3 +119,6 @@ def test_the_command_line_plays_the_messages_api_with_api_messages(vonage_app, m
     assert status == 0
     assert "Fake Vonage Messages API → POST-JSON" in out
     assert "inbound · 1 message, 1 report" in out and "1 report, 1 answered 2xx" in out
+    # The first line names where the inbound messages really go: the Inbound URL beside it.
+    assert (f"{base}/webhooks/message-status (inbound messages: {base}/webhooks/inbound) · "
+            "inbound" in out)
