@@ -15,6 +15,7 @@ from flask import Flask, Response, request
 
 from nexmo_app import signature
 from nexmo_app.fields import parse
+from nexmo_app.json_body import flat_fields
 from nexmo_app.wrong_api import (
     MESSAGES_API_INBOUND_PATH,
     MESSAGES_API_STATUS_PATH,
@@ -35,7 +36,7 @@ blueprint = receiver_blueprint("vonage", __name__)
 def delivery_receipt():
     if (document := messages_api_webhook(request)) is not None:
         raise messages_api_at_sms_api_path(inbound="message_type" in document)
-    fields = read_fields(request)  # the query on GET, the form or JSON body on POST
+    fields = read_fields(request, flat_fields)  # the query on GET, the form or JSON body on POST
     if reason := signature.check(request, fields):
         raise not_signed(reason)
     accept(parse(fields))

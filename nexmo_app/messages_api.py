@@ -10,10 +10,10 @@ from flask import Response, current_app, request
 from werkzeug.exceptions import MethodNotAllowed, UnsupportedMediaType
 
 from nexmo_app import PATH, jwt_check
+from nexmo_app.json_body import json_object
 from nexmo_app.messages_fields import parse_inbound, parse_status, refused_inbound
 from nexmo_app.wrong_api import is_sms_api, sms_api_at_messages_api_path
 from shared.callback import body, read_fields
-from shared.json_body import json_object
 from shared.receiver import accept, accept_parsed, not_signed, retry_later
 
 # Vonage's signed webhooks page: "In the rare case of an Internal Error, it is possible that the

@@ -10,6 +10,8 @@ in the shape this path reads.
 
 from werkzeug.exceptions import BadRequest
 
+from nexmo_app.json_body import json_object
+
 SETTING = "API Settings → SMS settings"
 MESSAGES_API_STATUS_PATH = "/webhooks/message-status"
 MESSAGES_API_INBOUND_PATH = "/webhooks/inbound"
@@ -51,8 +53,6 @@ def messages_api_webhook(request) -> dict | None:
     bearer = request.headers.get("Authorization", "").lower().startswith("bearer ")
     body = request.get_data(cache=True)
     if request.mimetype == "application/json" and b'"message_uuid"' in body:
-        from shared.json_body import json_object
-
         document = json_object(body)
         if is_messages_api(document):
             return document

@@ -3,7 +3,7 @@
 Werkzeug parses forms leniently (bytes that are not UTF-8 become U+FFFD, a repeated key keeps
 its first value), which would store something the provider never sent. Callbacks are small, so
 the body is decoded here with the standard library, and every problem becomes a 400 that names
-it. A JSON body is read by shared.json_body, loaded on the first one.
+it. An app that takes JSON bodies (Vonage) passes its own reader to `read_fields`.
 """
 
 import re
@@ -64,18 +64,18 @@ def query_fields(request: Request) -> dict[str, str]:
     return _form(request.query_string, "query string")
 
 
-def read_fields(request: Request) -> dict[str, str]:
-    """The callback's fields: the query string on GET; the form or JSON body on POST."""
+def read_fields(request: Request, json_fields=None) -> dict[str, str]:
+    """The callback's fields: the query string on GET; on POST the form body, or the JSON body
+    read by `json_fields` when the app takes JSON."""
     if request.method == "GET":
         fields = query_fields(request)
-    elif request.mimetype == "application/json":
-        from shared.json_body import flat_fields  # only Vonage sends JSON
-
-        fields = flat_fields(body(request))
+    elif request.mimetype == "application/json" and json_fields:
+        fields = json_fields(body(request))
     elif request.mimetype in FORM_TYPES:
         fields = _form(body(request), "form body")
     else:
-        raise UnsupportedMediaType(f"Content-Type {request.mimetype!r} is not a form or JSON body.")
+        raise UnsupportedMediaType(f"Content-Type {request.mimetype!r} is not a form"
+                                   f"{' or JSON' if json_fields else ''} body.")
     for key, value in fields.items():
         if len(value) > MAX_VALUE_LENGTH or len(key) > 100:
             raise BadRequest(f"The field {key[:100]!r} is longer than the provider ever sends.")

@@ -1,5 +1,5 @@
 """A JSON callback body, read strictly: one object, UTF-8, no repeated key, no lone surrogate,
-no number a provider never sends. Loaded on the first JSON body (only Vonage sends JSON).
+no number Vonage never sends (Plivo posts forms only, so the JSON reader lives here).
 
 Python's json module reads 1e999 as infinity (written back as the bare word Infinity, not JSON),
 thousands of digits slowly or not at all (a ValueError past 4,300 digits: a 500), and keeps the
