@@ -8,17 +8,12 @@ Note the names: `to` is YOUR number or sender id, `msisdn` the handset the SMS w
 
 from werkzeug.exceptions import BadRequest
 
-from shared.callback import (
-    ADDRESS,
-    DIGITS,
-    UUID,
-    WORD,
-    check_shapes,
-    optional_time,
-    required,
-    shape,
-)
+from shared.callback import DIGITS, UUID, WORD, check_shapes, optional_time, required, shape
 from shared.report import Codes, Report
+
+# A phone number (E.164 with or without "+", or a short code), or an alphanumeric sender id of at
+# most 11 characters (the GSM limit): "+14155550100", "447547232824", "Nexmo CLI".
+ADDRESS = r"\+?[0-9]{1,15}|[A-Za-z0-9 ._-]{1,11}"
 
 # The receipt's status, and its err-code (non-zero: not delivered), from Nexmo's Delivery
 # receipts guide and https://api.support.vonage.com/hc/en-us/articles/204014733 .

@@ -88,9 +88,6 @@ def read_fields(request: Request, json_fields=None) -> dict[str, str]:
 UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 DIGITS = r"[0-9]{1,10}"
 WORD = r"[A-Za-z][A-Za-z_-]{0,29}"
-# A phone number (E.164 with or without "+", or a short code), or an alphanumeric sender id of at
-# most 11 characters (the GSM limit): "+14155550100", "447547232824", "Nexmo CLI".
-ADDRESS = r"\+?[0-9]{1,15}|[A-Za-z0-9 ._-]{1,11}"
 
 
 def shape(pattern: str, what: str) -> tuple[re.Pattern, str]:
