@@ -3,10 +3,9 @@
     python -m plivo_app.simulate lifecycle
     python -m plivo_app.simulate campaign --messages 500 --time-scale 0.01
 
-The fields are the ones Plivo posts (the message object,
-https://www.plivo.com/docs/messaging/api/message#the-message-object, and the inbound message,
-https://www.plivo.com/docs/messaging/api/message/receive-a-message), signed with
-X-Plivo-Signature-V3 and -V2 as Plivo signs them (`signed_headers`).
+The fields are Plivo's message object and inbound message
+(https://www.plivo.com/docs/messaging/api/message), signed with X-Plivo-Signature-V3 and -V2
+as Plivo signs them (`signed_headers`).
 """
 
 import random

@@ -1,15 +1,11 @@
 """PostgreSQL connections that give up on a database that stops answering mid-conversation.
 
-libpq bounds connecting (`connect_timeout`) but not a query. A server that stops answering on
-a connection already open (a network that drops packets without a word, a frozen server or
-proxy whose kernel still acknowledges) held the callback until gunicorn killed the worker,
-30 s, far past Plivo's 8 s. psycopg's own waits take a timeout, which its cursors never pass:
-this connection passes one while `answer_within(seconds)` is in force (shared.outages says when).
-
-When it runs out, the connection is closed: one that stopped answering mid-query is in an
-unknown state. Closed, it reads as a disconnect, so SQLAlchemy drops it (a pre-ping opens a
-new one instead) and the store tries once more on a new connection, itself bounded by
-`connect_timeout`, before it answers 503.
+libpq bounds connecting (`connect_timeout`), not a query: a server that stops answering on an
+open connection (packets dropped without a word, a frozen server or proxy) held the callback
+until gunicorn killed the worker, 30 s, far past Plivo's 8 s. psycopg's waits take a timeout its
+cursors never pass; this connection passes one while `answer_within(seconds)` is in force.
+When it runs out, the connection is closed (mid-query, its state is unknown), which reads as a
+disconnect: SQLAlchemy drops it, and the store tries once more on a new connection before 503.
 """
 
 import contextlib

@@ -1,11 +1,10 @@
 """Group commit: many threads' writes in one transaction, each thread answered after its commit.
 
-Under gunicorn's gthread workers several requests of one process store reports at the same
-moment. The first thread to arrive becomes the writer: it runs every write queued so far in one
-transaction, commits, and wakes the threads whose writes it held; those that arrive meanwhile
-queue for the next transaction, written by the first of them. No thread returns before the
-commit that holds its write, so answering after `submit` still means stored; and no background
-thread, so nothing to start after gunicorn forks.
+Under gunicorn's gthread workers, requests of one process store reports at the same moment.
+The first thread to arrive writes every write queued so far in one transaction, commits, and
+wakes their threads; those arriving meanwhile queue for the next, written by the first of them.
+No thread returns before the commit holding its write, so answering after `submit` still means
+stored; and no background thread, so nothing to start after gunicorn forks.
 """
 
 import threading

@@ -1,13 +1,12 @@
 """Which Host a receiver answers to, and so which URL a signature is checked against: never
 one the client chooses.
 
-A signature Plivo made for another URL of the same account (another app, another customer's
-endpoint) would pass here if the client could set `Host` to that app's name. So the app answers
-only TRUSTED_HOSTS (comma-separated; default: the loopback names) and the host of
-PUBLIC_BASE_URL; behind TRUST_PROXY the X-Forwarded-Host is checked against the same names.
-Without PUBLIC_BASE_URL the port counts too: Host 127.0.0.1:9999 on a server listening on 5000
-would let a signature made for another app on this machine pass. Checked on the receiver's
-blueprints only, so a host app that embeds a receiver keeps its own rules for its own routes.
+Could the client set `Host`, a signature Plivo made for another URL of the same account (another
+app, another customer's endpoint) would pass here. So a receiver answers only TRUSTED_HOSTS
+(comma-separated; default the loopback names) and the host of PUBLIC_BASE_URL, X-Forwarded-Host
+too behind TRUST_PROXY; without PUBLIC_BASE_URL, only on its own port (Host 127.0.0.1:9999 on
+a server on 5000 would pass another local app's signature). Checked on the receiver's
+blueprints only: a host app that embeds one keeps its own rules for its own routes.
 """
 
 import re

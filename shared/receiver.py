@@ -1,10 +1,8 @@
 """A receiver in any Flask app (Flask's init_app convention): what it does with a report (store
-it, log one line, tell whoever listens), and every answer but 2xx it gives.
-
-Every refusal is one plain sentence, which the provider's debug log (or a curl) shows the person
-setting things up: 400 (werkzeug's BadRequest, raised where the problem is found, naming it),
-403 `not_signed` (nothing stored; the reason logged beside the URL checked), 503 `retry_later`
-(the report could not be stored now, or came unsigned where the provider documents a retry).
+it, log one line, tell whoever listens), and every answer but 2xx it gives, as one plain
+sentence the provider's debug log (or a curl) shows: 400 (werkzeug's BadRequest, raised where
+the problem is found), 403 `not_signed` (the reason logged beside the URL checked), 503
+`retry_later` (not stored now, or unsigned where the provider documents a retry).
 
 Extras never sit on this path: one that needs to know a report was stored or a callback refused
 connects to `report_stored` or `callback_refused`, blinker signals as Flask's own are.
