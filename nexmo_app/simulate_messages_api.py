@@ -107,15 +107,16 @@ class FakeVonageMessagesApi(FakeVonage):
 
     def inbound_url(self, url: str) -> str:
         """Inbound messages go to the Inbound URL beside the Status URL."""
-        return url.removesuffix(MESSAGES_API_STATUS_PATH) + MESSAGES_API_INBOUND_PATH
-
-    def target(self, url: str) -> str:
         if url.endswith(MESSAGES_API_STATUS_PATH):
-            return f"{url} (inbound messages: {self.inbound_url(url)})"
+            return url.removesuffix(MESSAGES_API_STATUS_PATH) + MESSAGES_API_INBOUND_PATH
         return url
 
+    def target(self, url: str) -> str:
+        inbound = self.inbound_url(url)
+        return url if inbound == url else f"{url} (inbound messages: {inbound})"
+
     def request(self, url: str, fields: dict, http_method: str) -> Request:
-        if "message_type" in fields and url.endswith(MESSAGES_API_STATUS_PATH):
+        if "message_type" in fields:
             url = self.inbound_url(url)
         body = json.dumps(fields, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json"}

@@ -175,8 +175,8 @@ def play(provider: FakeProvider, args, scenario: str, rng: random.Random) -> Sum
     concurrency = args.concurrency or (10 if campaign else 1)
     if not args.quiet or campaign:
         print(f"Fake {provider.title} → {args.http_method} {provider.target(args.url)} · "
-              f"{scenario} · "
-              f"{len(played)} message{'s' * (len(played) != 1)}, {total} report{'s' * (total != 1)}"
+              f"{scenario} · {len(played)} message{'s' * (len(played) != 1)}, "
+              f"{total} report{'s' * (total != 1)}"
               + scale_note(provider, scenario, args, scale), flush=True)
     if campaign:
         bar = ProgressBar(total, scenario)
