@@ -60,9 +60,11 @@ COUNTRY_HISTORY_DAY = ((40, 38), (40, 38))  # (messages, delivered) to the count
 COUNTRY_BAD_HOUR = ((100, 60), (160, 152))
 
 DEGRADATION_SEND_RATE = 50  # messages a second (provider time): history is replayed quickly
-# The bad hour's messages are placed between the top of the current clock hour and a little
-# before now, so `check` now finds them in its hour, and the pictures page in this clock hour.
-MARGIN = timedelta(seconds=15)
+# The bad hour's messages are placed in this clock hour, in its last ten minutes before now
+# (fewer when the hour is younger), ending a little before now. So `check`, which looks at the
+# hour before it runs, finds them all for at least 50 minutes after the replay, even when the
+# clock passes the hour while it plays; and the pictures page finds them in one clock hour.
+RECENT, MARGIN = timedelta(minutes=10), timedelta(seconds=15)
 
 
 @dataclass(frozen=True)
@@ -114,15 +116,15 @@ def in_turn(plans: list[Plan], countries: list[str]) -> list[Plan]:
 
 
 class Clock:
-    """Where a replay places its messages: the same slice of the clock hour on each previous
-    day, and this hour's, from its top to a little before now."""
+    """Where a replay places its messages: the same slice of the clock on each previous day, and
+    today's, from RECENT before now (or the top of the hour) to a little before now."""
 
     def __init__(self, now: datetime):
-        self.hour = now.replace(minute=0, second=0, microsecond=0)
-        self.span = max(timedelta(0), now - self.hour - MARGIN)
+        self.start = max(now.replace(minute=0, second=0, microsecond=0), now - RECENT)
+        self.span = max(timedelta(0), now - self.start - MARGIN)
 
     def spread(self, plans: list[Plan], days_back: int = 0) -> list[tuple[Plan, datetime]]:
-        start = self.hour - timedelta(days=days_back)
+        start = self.start - timedelta(days=days_back)
         return [(plan, start + self.span * i / len(plans)) for i, plan in enumerate(plans)]
 
 

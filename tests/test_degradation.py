@@ -5,7 +5,7 @@ through the real endpoints, that `python -m alerts check` alerts on; quick with 
 import io
 import random
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -20,20 +20,21 @@ from tests.signing import PLIVO_AUTH_TOKEN, fake_plivo, fake_vonage
 from tests.stored import stored_message
 
 SCALE = 0.001
+BAD_HOUR = "outbound {}: 70.0% vs 95.0% 7-day average, 26.3% drop, 260 messages: ALERT"
 PROVIDERS = [("plivo", fake_plivo, "/delivery"),
              ("vonage", fake_vonage, "/webhooks/delivery-receipt")]
 
 
-def play_degradation(app, provider, path, scenario="degradation"):
-    played = build(scenario, provider, random.Random(3), datetime.now(UTC), SCALE)
+def play_degradation(app, provider, path, scenario="degradation", now=None):
+    played = build(scenario, provider, random.Random(3), now or datetime.now(UTC), SCALE)
     with serving(app) as base:
         deliveries = Deliverer(provider, base + path, time_scale=SCALE, concurrency=8).run(played)
     return played, Summary.of(deliveries)
 
 
-def check_lines(capsys, monkeypatch, database_url, provider):
+def check_lines(capsys, monkeypatch, database_url, provider, *options):
     monkeypatch.setenv("DATABASE_URL", database_url)
-    assert alerts_cli.main(["check", "--provider", provider]) == 0
+    assert alerts_cli.main(["check", "--provider", provider, *options]) == 0
     out, err = capsys.readouterr()
     return out.splitlines() + err.splitlines()  # one line per direction, then what was raised
 
@@ -50,12 +51,21 @@ def test_degradation_makes_the_check_fire_an_outbound_alert(request, name, make,
         stored = stored_message(store, message_id, provider=name)
         assert (stored["state"], len(stored["events"])) == (expected.state, expected.events)
     lines = check_lines(capsys, monkeypatch, database_url, name)
-    assert lines[0] == (f"outbound {name}: 70.0% vs 95.0% 7-day average, 26.3% drop, "
-                        "260 messages: ALERT")
+    assert lines[0] == BAD_HOUR.format(name)
     assert any(line.startswith(f"ALERT outbound {name}: delivery rate 70.0%") for line in lines)
     # Spread over every country in turn, none has the 100 messages the per-country rule needs.
     assert not any(line.startswith((f"outbound {name} ", f"ALERT outbound {name} "))
                    for line in lines)
+
+
+def test_the_check_finds_the_whole_bad_hour_when_the_clock_passes_the_hour_while_it_plays(
+        plivo_app, database_url, capsys, monkeypatch):
+    played_at = datetime.now(UTC).replace(minute=59, second=50, microsecond=0) - timedelta(hours=1)
+    play_degradation(plivo_app, fake_plivo(), "/delivery", now=played_at)
+    checked_at = played_at + timedelta(seconds=20)  # the next hour, as a slow run would reach it
+    lines = check_lines(capsys, monkeypatch, database_url, "plivo", "--now",
+                        checked_at.isoformat())
+    assert lines[0] == BAD_HOUR.format("plivo")
 
 
 def test_degradation_makes_the_check_fire_an_inbound_alert_for_plivo(plivo_app, database_url,
@@ -152,5 +162,5 @@ def test_plivo_degradation_with_default_options_shows_progress_and_ends_within_a
     monkeypatch.setattr("sys.stderr", io.StringIO())
     lines = check_lines(capsys, monkeypatch, database_url, "plivo")
     assert lines[:2] == [
-        "outbound plivo: 70.0% vs 95.0% 7-day average, 26.3% drop, 260 messages: ALERT",
+        BAD_HOUR.format("plivo"),
         "inbound plivo: 20 messages, 80.0% delivered, 20.0% undelivered (more than 5.0%): ALERT"]

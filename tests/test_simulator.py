@@ -313,7 +313,7 @@ def run_demo(folder, messages: int) -> subprocess.CompletedProcess:
                        VONAGE_PORT=str(free_port()))
     return subprocess.run(
         [sys.executable, "-m", "tools.demo", "--once", "--messages", str(messages)],
-        cwd=folder, env=environment, capture_output=True, text=True, timeout=120)
+        cwd=folder, env=environment, capture_output=True, text=True, timeout=240)
 
 
 def test_the_demo_stores_every_simulated_report_and_exits_0(tmp_path):
