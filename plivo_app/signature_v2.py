@@ -12,7 +12,7 @@ from contextlib import suppress
 from flask import after_this_request, current_app
 from sqlalchemy import Column, DateTime, MetaData, String, Table
 
-from plivo_app.signature import hmac_base64, matches, origin_and_path, signatures
+from plivo_app.signature import MAX_SIGNATURES, hmac_base64, matches, origin_and_path, signatures
 from shared.hosts import signed_url
 from shared.report import utcnow
 from shared.schema import insert_for
@@ -44,8 +44,8 @@ def verify(method: str, url: str, headers, auth_token: str, accept_v2: bool) -> 
         return "no X-Plivo-Signature-V3 header"
     if method not in ("GET", "POST"):
         return f"Plivo signs only GET and POST callbacks, not {method}"
-    if sum(map(len, given.values())) > 8:
-        return "the signature headers hold more than 8 signatures"
+    if sum(map(len, given.values())) > MAX_SIGNATURES:
+        return f"the signature headers hold more than {MAX_SIGNATURES} signatures"
     if not accept_v2:
         return REFUSED
     nonce = headers.get(V2_NONCE, "").strip()
